@@ -19,6 +19,10 @@ export type ErrorCode =
   | 'HOST_KEY_CHANGED'
   | 'HOST_KEY_REJECTED'
   | 'AUTH_FAILED'
+  /** A password or key passphrase is needed and none is stored: ask the user (detail says which: 'password' | 'passphrase'). */
+  | 'SECRET_REQUIRED'
+  /** No OS keychain (safeStorage) here: secrets can only be kept for this session. */
+  | 'SECRET_STORE_UNAVAILABLE'
   | 'CONNECT_FAILED'
   | 'NOT_CONNECTED'
   | 'NO_ELEVATION'
