@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { toErrorInfo } from '../core/errors';
+import { createContext } from './context';
+import { CoreCallError, EXIT, UsageError, exitCodeFor, processIO, type CliIO } from './io';
+import { doctorCommand } from './commands/doctor';
+import { labCommand } from './commands/lab';
+import { snapshotCommand, vmCommand } from './commands/vm';
+import { profileCommand } from './commands/profile';
+import { applyCommand, auditCommand, exportCommand, journalCommand, planCommand, revertCommand } from './commands/hardening';
+import { execCommand, sshCheckCommand } from './commands/ssh';
+import { serveCommand } from './commands/serve';
+import type { Command } from './commands/types';
+
+export const COMMANDS: Command[] = [
+  labCommand,
+  vmCommand,
+  snapshotCommand,
+  profileCommand,
+  sshCheckCommand,
+  execCommand,
+  planCommand,
+  applyCommand,
+  revertCommand,
+  journalCommand,
+  auditCommand,
+  exportCommand,
+  doctorCommand,
+  serveCommand,
+];
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function helpFor(cmds: Command[], title: string): string {
+  const width = Math.max(...cmds.map((c) => c.name.length)) + 2;
+  return `${title}\n\nCommands:\n${cmds.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join('\n')}\n`;
+}
+
+const TOP_HELP = () =>
+  helpFor(COMMANDS, 'hardenlab: trial host and kernel hardening on a lab VM, with a snapshot to go back to.\n\nUsage: hardenlab COMMAND [options] [--json]') +
+  `\nGlobal options:\n  --json      machine-readable output on stdout (progress stays on stderr)\n  --help, -h  help for any command\n  --version   print the version\n\nExit codes: 0 ok, 1 a check or operation failed, 2 usage or bad input.\n`;
+
+/**
+ * Runs one command line and returns the exit code; never calls process.exit,
+ * so tests run it in-process.
+ */
+export async function runCli(argv: string[], io: CliIO = processIO): Promise<number> {
+  // --json and --help may appear anywhere before a `--` separator.
+  const dash = argv.indexOf('--');
+  const head = dash < 0 ? argv : argv.slice(0, dash);
+  const tail = dash < 0 ? [] : argv.slice(dash);
+  const json = head.includes('--json');
+  const help = head.includes('--help') || head.includes('-h');
+  const args = [...head.filter((a) => a !== '--json' && a !== '--help' && a !== '-h'), ...tail];
+
+  if (args[0] === '--version' || args[0] === 'version') {
+    io.out(json ? JSON.stringify({ version: version() }) + '\n' : `hardenlab ${version()}\n`);
+    return EXIT.OK;
+  }
+  if (args.length === 0) {
+    (help ? io.out : io.err)(TOP_HELP());
+    return help ? EXIT.OK : EXIT.USAGE;
+  }
+
+  let cmd = COMMANDS.find((c) => c.name === args[0]);
+  let rest = args.slice(1);
+  if (!cmd) {
+    io.err(`Unknown command "${args[0]}".\n\n${TOP_HELP()}`);
+    return EXIT.USAGE;
+  }
+  if (cmd.subcommands) {
+    const sub = cmd.subcommands.find((c) => c.name === rest[0]);
+    if (!sub) {
+      const text = helpFor(cmd.subcommands, `Usage: ${cmd.usage}`);
+      if (help && rest.length === 0) {
+        io.out(text);
+        return EXIT.OK;
+      }
+      io.err(rest[0] === undefined ? text : `Unknown ${cmd.name} command "${rest[0]}".\n\n${text}`);
+      return EXIT.USAGE;
+    }
+    cmd = sub;
+    rest = rest.slice(1);
+  }
+  if (help) {
+    io.out(`${cmd.summary}\n\nUsage: ${cmd.usage}\n`);
+    return EXIT.OK;
+  }
+
+  const ctx = createContext(io, json, version());
+  try {
+    return await cmd.run!(rest, ctx);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      if (json) io.out(JSON.stringify({ ok: false, error: { code: 'USAGE', message: e.message } }) + '\n');
+      io.err(`${e.message}\nUsage: ${cmd.usage}\n`);
+      return EXIT.USAGE;
+    }
+    const info = e instanceof CoreCallError ? e.info : toErrorInfo(e);
+    if (json) io.out(JSON.stringify({ ok: false, error: info }) + '\n');
+    io.err(`Error: ${info.message}\n${info.hint ? `${info.hint}\n` : ''}`);
+    return exitCodeFor(info);
+  } finally {
+    await ctx.dispose();
+  }
+}

@@ -1,0 +1,77 @@
+import type { BridgeApi } from '../../../shared/bridge';
+import type { ChannelName, EventName } from '../../../shared/channels';
+import type { EventPayload, Req, Res } from '../../../shared/contract';
+import { createSocketBridge } from './socket';
+
+/**
+ * The renderer's only way to the core. It picks its transport once at start
+ * (the preload's `window.api` in Electron, a WebSocket in browser mode) and
+ * turns error envelopes into ApiError, so the rest of the UI never knows
+ * which door it came through.
+ */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+  constructor(code: string, message: string, hint?: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.hint = hint;
+  }
+}
+
+declare global {
+  interface Window {
+    api?: BridgeApi;
+  }
+}
+
+let bridge: BridgeApi | null = null;
+
+export function initBridge(): BridgeApi {
+  if (bridge) return bridge;
+  if (window.api) {
+    bridge = window.api;
+  } else {
+    const token = new URLSearchParams(window.location.search).get('token');
+    if (!token) throw new ApiError('NO_TOKEN', 'This page was opened without its access token.', 'Open the exact URL that `hardenlab serve` printed.');
+    bridge = createSocketBridge(token);
+  }
+  return bridge;
+}
+
+export function setBridgeForTests(b: BridgeApi): void {
+  bridge = b;
+}
+
+export async function call<C extends ChannelName>(channel: C, req: Req<C>): Promise<Res<C>> {
+  const b = initBridge();
+  const dot = channel.indexOf('.');
+  const ns = channel.slice(0, dot) as keyof BridgeApi;
+  const verb = channel.slice(dot + 1);
+  const fn = (b[ns] as unknown as Record<string, (r: unknown) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string; hint?: string } }>>)[verb];
+  if (!fn) throw new ApiError('BAD_INPUT', `Unknown API verb ${channel}`);
+  const env = await fn(req);
+  if (env.ok) return env.value as Res<C>;
+  const err = env.error ?? { code: 'INTERNAL', message: 'Unknown error' };
+  throw new ApiError(err.code, err.message, err.hint);
+}
+
+export function onEvent<E extends EventName>(event: E, cb: (payload: EventPayload<E>) => void): () => void {
+  return initBridge().on(event, cb);
+}
+
+export function door(): 'electron' | 'browser' {
+  return initBridge().door;
+}
+
+export function errorText(e: unknown): { message: string; hint?: string; code?: string } {
+  if (e instanceof ApiError) return { message: e.message, code: e.code, ...(e.hint ? { hint: e.hint } : {}) };
+  return { message: e instanceof Error ? e.message : String(e) };
+}
+
+let opCounter = 0;
+export function newOpId(prefix = 'op'): string {
+  opCounter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${opCounter}`;
+}

@@ -1,0 +1,59 @@
+/**
+ * The names of every request channel and event, with no dependency at all, so
+ * that the preload script (which must stay tiny and cannot load zod in a
+ * sandbox) can generate its verbs from the same list the contract is checked
+ * against (contract.test.ts asserts both lists match the schemas).
+ */
+export const CHANNELS = [
+  'app.info',
+  'app.doctor',
+  'profiles.list',
+  'profiles.save',
+  'profiles.delete',
+  'profiles.importSshConfig',
+  'ssh.connect',
+  'ssh.disconnect',
+  'ssh.status',
+  'ssh.hostKeyAnswer',
+  'ssh.forgetHostKey',
+  'vm.list',
+  'vm.state',
+  'snapshots.list',
+  'snapshots.take',
+  'snapshots.restore',
+  'snapshots.delete',
+  'steps.list',
+  'steps.plan',
+  'steps.apply',
+  'revert.experiment',
+  'journal.list',
+  'journal.resolve',
+  'journal.export',
+  'audit.run',
+  'lab.list',
+  'lab.up',
+  'lab.down',
+  'terminal.open',
+  'terminal.write',
+  'terminal.resize',
+  'terminal.close',
+  'op.cancel',
+] as const;
+
+export type ChannelName = (typeof CHANNELS)[number];
+
+export const EVENTS = [
+  'progress',
+  'hostKey.prompt',
+  'hostKey.resolved',
+  'connection.state',
+  'terminal.data',
+  'terminal.exit',
+  'journal.changed',
+] as const;
+
+export type EventName = (typeof EVENTS)[number];
+
+/** IPC channel names are namespaced so nothing else on ipcMain can collide. */
+export const IPC_PREFIX = 'hl:';
+export const EVENT_IPC_CHANNEL = 'hl-event';

@@ -1,0 +1,198 @@
+import { z } from 'zod';
+
+/**
+ * Domain shapes that cross a process boundary. The zod schema is the single
+ * source; TypeScript types are derived from it. Core code returns these shapes
+ * and the contract validates them on the way out.
+ */
+
+export const ErrorInfoSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  hint: z.string().optional(),
+  detail: z.string().optional(),
+});
+export type ErrorInfoShape = z.infer<typeof ErrorInfoSchema>;
+
+export const HypervisorKindSchema = z.enum(['virtualbox', 'qemu']);
+
+export const VmStateSchema = z.enum(['running', 'paused', 'stopped', 'saved', 'aborted', 'starting', 'stopping', 'saving', 'restoring', 'unknown']);
+
+export const VmInfoSchema = z.object({
+  hypervisor: HypervisorKindSchema,
+  id: z.string(),
+  name: z.string(),
+  state: VmStateSchema,
+  accessible: z.boolean(),
+  sshForward: z.object({ host: z.string(), port: z.number().int() }).optional(),
+});
+export type VmInfoShape = z.infer<typeof VmInfoSchema>;
+
+export const SnapshotSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  createdAt: z.string().optional(),
+  parentId: z.string().nullable(),
+  live: z.boolean().optional(),
+});
+export type SnapshotShape = z.infer<typeof SnapshotSchema>;
+
+export const SnapshotListSchema = z.object({
+  snapshots: z.array(SnapshotSchema),
+  currentId: z.string().nullable(),
+});
+export type SnapshotListShape = z.infer<typeof SnapshotListSchema>;
+
+export const HostKeyInfoSchema = z.object({
+  keyType: z.string(),
+  fingerprint: z.string(),
+  status: z.enum(['trusted', 'pinned', 'trusted-once', 'remembered']).optional(),
+});
+
+export const HostKeyDecisionSchema = z.enum(['trust-once', 'trust-remember', 'cancel']);
+export type HostKeyDecision = z.infer<typeof HostKeyDecisionSchema>;
+
+export const ElevationSchema = z.enum(['root', 'sudo-nopasswd', 'sudo-password', 'doas', 'none']);
+
+export const ConnectionStateSchema = z.enum(['disconnected', 'connecting', 'connected', 'reconnecting', 'failed']);
+
+export const ConnectResultSchema = z.object({
+  profile: z.string(),
+  hostKey: HostKeyInfoSchema,
+  authMethod: z.string(),
+  elevation: ElevationSchema,
+  os: z.string().optional(),
+  kernel: z.string().optional(),
+  durationMs: z.number(),
+});
+export type ConnectResult = z.infer<typeof ConnectResultSchema>;
+
+export const WarningKindSchema = z.enum(['irreversible-until-reboot', 'lockout-risk', 'breaks-docker', 'reboot-required', 'needs-network', 'info']);
+
+export const PlanWarningSchema = z.object({
+  kind: WarningKindSchema,
+  message: z.string(),
+});
+export type PlanWarning = z.infer<typeof PlanWarningSchema>;
+
+export const PlanFileSchema = z.object({
+  path: z.string(),
+  before: z.string().nullable(),
+  after: z.string().nullable(),
+  /** Unified diff of before -> after (shared/diff.ts). */
+  diff: z.string(),
+  mode: z.string().optional(),
+});
+export type PlanFile = z.infer<typeof PlanFileSchema>;
+
+export const PlanCommandSchema = z.object({
+  argv: z.array(z.string()),
+  elevated: z.boolean(),
+  why: z.string(),
+});
+
+export const PlanSchema = z.object({
+  id: z.string(),
+  step: z.string(),
+  profile: z.string(),
+  createdAt: z.string(),
+  summary: z.string(),
+  files: z.array(PlanFileSchema),
+  commands: z.array(PlanCommandSchema),
+  packages: z.object({ install: z.array(z.string()), remove: z.array(z.string()) }),
+  rebootRequired: z.boolean(),
+  warnings: z.array(PlanWarningSchema),
+  nothingToDo: z.boolean(),
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+export type PlanShape = z.infer<typeof PlanSchema>;
+
+export const StepInfoSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  summary: z.string(),
+  why: z.string(),
+  readOnly: z.boolean(),
+  guideOrder: z.number().int(),
+});
+export type StepInfo = z.infer<typeof StepInfoSchema>;
+
+export const CheckResultSchema = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  evidence: z.string(),
+});
+
+export const PhaseSchema = z.enum(['probe', 'plan', 'snapshot', 'apply', 'reboot', 'verify', 'revert', 'reconnect', 'done']);
+
+export const ApplyOutcomeSchema = z.enum(['verified', 'reverted', 'revert-failed', 'nothing-to-do']);
+
+export const ApplyResultSchema = z.object({
+  experimentId: z.string(),
+  step: z.string(),
+  outcome: ApplyOutcomeSchema,
+  snapshot: z.object({ id: z.string(), name: z.string() }).nullable(),
+  checks: z.array(CheckResultSchema),
+  phases: z.array(z.object({ phase: PhaseSchema, ok: z.boolean(), durationMs: z.number(), message: z.string().optional() })),
+  error: ErrorInfoSchema.optional(),
+  durationMs: z.number(),
+});
+export type ApplyResultShape = z.infer<typeof ApplyResultSchema>;
+
+export const ExperimentStatusSchema = z.enum(['open', 'verified', 'reverted', 'revert-failed', 'resolved']);
+
+export const ExperimentSchema = z.object({
+  id: z.string(),
+  profile: z.string(),
+  step: z.string(),
+  status: ExperimentStatusSchema,
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  snapshot: z.object({ id: z.string(), name: z.string() }).nullable(),
+  plan: PlanSchema.optional(),
+  result: ApplyResultSchema.optional(),
+  log: z.array(z.object({ at: z.string(), phase: z.string(), message: z.string() })),
+});
+export type ExperimentShape = z.infer<typeof ExperimentSchema>;
+
+export const AuditCheckSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  status: z.enum(['pass', 'fail', 'skip']),
+  evidence: z.string(),
+  fixStep: z.string().optional(),
+});
+
+export const AuditReportSchema = z.object({
+  profile: z.string(),
+  at: z.string(),
+  checks: z.array(AuditCheckSchema),
+  score: z.object({ passed: z.number().int(), total: z.number().int(), percent: z.number() }),
+});
+export type AuditReportShape = z.infer<typeof AuditReportSchema>;
+
+export const LabInfoSchema = z.object({
+  name: z.string(),
+  host: z.string(),
+  port: z.number().int(),
+  user: z.string(),
+  keyPath: z.string(),
+  hostKeyFingerprint: z.string(),
+  hypervisor: HypervisorKindSchema,
+  vm: z.string(),
+  state: z.string().optional(),
+  accel: z.string().optional(),
+});
+export type LabInfoShape = z.infer<typeof LabInfoSchema>;
+
+export const ToolCheckSchema = z.object({
+  name: z.string(),
+  found: z.boolean(),
+  version: z.string().optional(),
+  path: z.string().optional(),
+  detail: z.string().optional(),
+  install: z.string().optional(),
+  required: z.boolean(),
+});
+export type ToolCheck = z.infer<typeof ToolCheckSchema>;
