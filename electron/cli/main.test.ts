@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './main';
+import type { CliIO } from './io';
+
+function capture(): CliIO & { stdout: string; stderr: string } {
+  const io = {
+    stdout: '',
+    stderr: '',
+    isTTY: false,
+    env: process.env,
+    out(t: string) {
+      io.stdout += t;
+    },
+    err(t: string) {
+      io.stderr += t;
+    },
+  };
+  return io;
+}
+
+async function cli(...args: string[]) {
+  const io = capture();
+  const code = await runCli(args, io);
+  return { code, out: io.stdout, err: io.stderr };
+}
+
+beforeAll(() => {
+  process.env.HARDENLAB_HOME = mkdtempSync(join(tmpdir(), 'hl-cli-'));
+});
+
+describe('hardenlab exit codes', () => {
+  it('0 for --version and help', async () => {
+    expect((await cli('--version')).code).toBe(0);
+    expect((await cli('--version')).out).toMatch(/^hardenlab \d+\.\d+\.\d+\n$/);
+    expect(JSON.parse((await cli('--version', '--json')).out)).toHaveProperty('version');
+    expect((await cli('--help')).code).toBe(0);
+    expect((await cli('snapshot', '--help')).code).toBe(0);
+    expect((await cli('snapshot', 'take', '--help')).out).toMatch(/Usage: hardenlab snapshot take/);
+  });
+
+  it('2 for usage errors: nothing, unknown command, unknown flag, missing argument', async () => {
+    expect((await cli()).code).toBe(2);
+    const unknown = await cli('bogus');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/Unknown command "bogus"/);
+    expect((await cli('snapshot')).code).toBe(2);
+    expect((await cli('snapshot', 'frobnicate')).code).toBe(2);
+    expect((await cli('snapshot', 'list')).err).toMatch(/--profile is required/);
+    expect((await cli('snapshot', 'list')).code).toBe(2);
+    expect((await cli('doctor', '--frobnicate')).code).toBe(2);
+    expect((await cli('apply', 'ssh', '--profile', 'lab')).code).toBe(2);
+    expect((await cli('exec', '--profile', 'lab')).code).toBe(2);
+  });
+
+  it('2 for bad input refused by the contract, with a JSON error under --json', async () => {
+    const r = await cli('snapshot', 'take', '$(reboot)', '--profile', 'lab', '--json');
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.out).error.code).toBe('BAD_INPUT');
+    expect((await cli('profile', 'delete', 'nobody')).code).toBe(2);
+  });
+
+  it('1 for capabilities not in this build, with a clear message', async () => {
+    const r = await cli('snapshot', 'list', '--profile', 'lab');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/arrives with/);
+    expect((await cli('ssh-check', '--profile', 'lab')).code).toBe(1);
+  });
+
+  it('doctor --json prints valid JSON describing the tools', async () => {
+    const r = await cli('doctor', '--json');
+    expect([0, 1]).toContain(r.code);
+    const report = JSON.parse(r.out);
+    const names = report.tools.map((t: { name: string }) => t.name);
+    for (const n of ['node', 'qemu-system-x86_64', 'VBoxManage', 'debootstrap', 'chromium']) expect(names).toContain(n);
+    expect(typeof report.kvm.usable).toBe('boolean');
+    for (const t of report.tools) if (!t.found) expect(t.install).toBeTruthy();
+  });
+
+  it('the installed bin runs as a real process', () => {
+    const bin = resolve(__dirname, 'hardenlab.mjs');
+    const r = spawnSync(process.execPath, [bin, 'profile', 'list', '--json'], { encoding: 'utf8', env: process.env });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ profiles: [] });
+    const bad = spawnSync(process.execPath, [bin, 'nope'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+  });
+});
