@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { version } from './version';
 import { toErrorInfo } from '../core/errors';
 import { createContext } from './context';
 import { CoreCallError, EXIT, UsageError, exitCodeFor, processIO, type CliIO } from './io';
@@ -29,10 +28,6 @@ export const COMMANDS: Command[] = [
   serveCommand,
 ];
 
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function helpFor(cmds: Command[], title: string): string {
   const width = Math.max(...cmds.map((c) => c.name.length)) + 2;

@@ -4,6 +4,8 @@ import { parse, noExtraPositionals } from '../args';
 import { EXIT, UsageError } from '../io';
 import { run } from '../../core/proc';
 import { startServer } from '../../server/server';
+import { createCore } from '../../core/api/core';
+import { version } from '../version';
 import type { Command } from './types';
 
 const projectRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
@@ -27,13 +29,14 @@ export const serveCommand: Command = {
         return EXIT.FAILED;
       }
     }
-    const server = await startServer({ core: ctx.core(), staticDir: RENDERER_DIR, port, log: (l) => ctx.io.err(l + '\n') });
+    const core = createCore({ door: 'browser', version: version() });
+    const server = await startServer({ core, staticDir: RENDERER_DIR, port, log: (l) => ctx.io.err(l + '\n') });
     ctx.print({ url: server.url, port: server.port }, () => `Harden Lab is serving on 127.0.0.1 only. Open this URL (it holds the access token):\n\n  ${server.url}\n\nPress Ctrl+C to stop.`);
     await new Promise<void>((done) => {
       const stop = () => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
-        void server.close().then(done);
+        void server.close().then(() => core.dispose()).then(done);
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
