@@ -7,7 +7,7 @@ import {
   AuditReportSchema,
   ConnectResultSchema,
   ConnectionStateSchema,
-  ErrorInfoSchema,
+  type ErrorInfoSchema,
   ExperimentSchema,
   HostKeyDecisionSchema,
   LabInfoSchema,
