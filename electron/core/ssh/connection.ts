@@ -1,0 +1,529 @@
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { Duplex } from 'node:stream';
+import type { Profile } from '../../../shared/profile';
+import { shellJoin } from '../../../shared/quote';
+import { HardenLabError, isHardenLabError } from '../errors';
+import type { SecretKind, SecretStore } from '../secrets/secret-store';
+import { authHandlerFor, describeAuthFailure, prepareAuth, type AuthMethod, type AuthProgress } from './auth';
+import { classifyConnectError } from './connect-errors';
+import { buildCommandArgv, noElevationError, type ElevationMode, type ElevationReport } from './elevation';
+import { inspectElevation } from './elevation-detect';
+import { ChannelOpenError, runExecChannel, type RawExecResult } from './exec-channel';
+import { preferredHostKeyAlgorithms } from './host-key-algorithms';
+import { knownKeyTypes } from './host-key-decision';
+import { parsePinnedHostKey, verifyHostKey, type HostKeyPrompter, type VerifiedHostKey } from './host-key-verifier';
+import type { KnownHostEntry } from './known-hosts';
+import { KnownHostsStore } from './known-hosts-store';
+import { ChannelLimiter } from './limiter';
+import { buildProbeScript, newProbeToken, parseProbeOutput, type ProbeCommands, type ProbeResults } from './probe';
+import { parseProxyJump } from './proxy-jump';
+
+export interface ExecOptions {
+  stdin?: string | Buffer;
+  /** Whole call, including time queued behind other channels. Default 120 s; 0 = no limit. */
+  timeoutMs?: number;
+  /** Cap per stream (stdout, stderr); the rest is dropped and `truncated` set. Default 16 MiB. */
+  maxOutputBytes?: number;
+  /** Run as root through the connection's elevation (sudo -n, sudo -S with the password on stdin, or doas). */
+  elevate?: boolean;
+  /** Environment for the command, applied with `env K=V` on the remote side (sshd drops most env requests). */
+  env?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  durationMs: number;
+}
+
+export interface ConnectOptions {
+  secrets: SecretStore;
+  /** Asked about unknown host keys; without one, an unknown key is an error (HOST_KEY_UNKNOWN). */
+  prompter?: HostKeyPrompter;
+  /** The app's known_hosts file (default: hardenlabHome()/known_hosts). */
+  knownHostsPath?: string;
+  /** Also trust this read-only file (typically ~/.ssh/known_hosts); null/undefined = do not. */
+  userKnownHostsPath?: string | null;
+  /** Keys the user trusted once in this session (kept by the ConnectionManager). */
+  sessionEntries?: readonly KnownHostEntry[];
+  /** Handshake and login, not counting time spent waiting for a host-key answer. Default 20 s. */
+  timeoutMs?: number;
+  promptTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** Keepalive probes; after keepaliveCountMax unanswered ones the connection counts as dropped. */
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  /** Sessions the server allows per connection (sshd MaxSessions, default 10). */
+  maxSessions?: number;
+  /** Where SSH_AUTH_SOCK is read from (tests). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface CloseInfo {
+  /** True when the connection ended without close() being called (network drop, reboot, sshd restart). */
+  unexpected: boolean;
+  error?: HardenLabError;
+}
+
+type Listener<T> = (value: T) => void;
+
+const DEFAULT_EXEC_TIMEOUT_MS = 120_000;
+const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
+/** Sessions kept free for shells and for a verifying login beside the busy exec channels. */
+const SESSION_HEADROOM = 2;
+
+/**
+ * One authenticated SSH connection, reused for everything: exec channels
+ * (queued under the server's session limit), probes, file edits and
+ * terminal shells. 'close' fires once, whether we closed it or it dropped.
+ */
+export class SshConnection {
+  readonly profile: Profile;
+  readonly hostKey: VerifiedHostKey;
+  readonly authMethod: AuthMethod;
+  readonly connectedAt: Date;
+  readonly connectMs: number;
+  /** @internal the ssh2 client; other modules of this folder open shells on it. */
+  readonly client: Client;
+  private readonly secrets: SecretStore;
+  private readonly limiter: ChannelLimiter;
+  private readonly maxSessions: number;
+  private readonly jump: SshConnection | null;
+  private shells = 0;
+  private isClosed = false;
+  private closing = false;
+  private elevationReport: Promise<ElevationReport> | null = null;
+  private readonly closeListeners = new Set<Listener<CloseInfo>>();
+  private readonly errorListeners = new Set<Listener<HardenLabError>>();
+  private lastError: HardenLabError | undefined;
+
+  /** @internal use connect() */
+  constructor(init: {
+    client: Client;
+    profile: Profile;
+    hostKey: VerifiedHostKey;
+    authMethod: AuthMethod;
+    connectMs: number;
+    secrets: SecretStore;
+    maxSessions: number;
+    jump: SshConnection | null;
+  }) {
+    this.client = init.client;
+    this.profile = init.profile;
+    this.hostKey = init.hostKey;
+    this.authMethod = init.authMethod;
+    this.connectMs = init.connectMs;
+    this.connectedAt = new Date();
+    this.secrets = init.secrets;
+    this.maxSessions = init.maxSessions;
+    this.limiter = new ChannelLimiter(Math.max(1, init.maxSessions - SESSION_HEADROOM));
+    this.jump = init.jump;
+    this.client.on('error', (e) => {
+      this.lastError = classifyConnectError(e, { host: this.profile.host, port: this.profile.port });
+      for (const l of this.errorListeners) l(this.lastError);
+    });
+    this.client.on('close', () => this.markClosed());
+    this.jump?.on('close', () => this.client.end());
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  get target(): string {
+    return `${this.profile.user}@${this.profile.host}:${this.profile.port}`;
+  }
+
+  /** Channels running and waiting, for status displays and tests. */
+  get channelStats(): { execCapacity: number; running: number; queued: number; shells: number } {
+    return { execCapacity: this.limiter.capacity, running: this.limiter.inUse, queued: this.limiter.queued, shells: this.shells };
+  }
+
+  on(event: 'close', listener: Listener<CloseInfo>): () => void;
+  on(event: 'error', listener: Listener<HardenLabError>): () => void;
+  on(event: 'close' | 'error', listener: Listener<CloseInfo> | Listener<HardenLabError>): () => void {
+    const set = (event === 'close' ? this.closeListeners : this.errorListeners) as Set<typeof listener>;
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** A secret of this profile, for sudo. */
+  getSecret(kind: SecretKind): Promise<string | undefined> {
+    return this.secrets.get(this.profile.name, kind);
+  }
+
+  /** How this login becomes root; detected once per connection (one probe round trip). */
+  elevation(): Promise<ElevationReport> {
+    if (!this.elevationReport) {
+      this.elevationReport = inspectElevation(this);
+      this.elevationReport.catch(() => {
+        this.elevationReport = null;
+      });
+    }
+    return this.elevationReport;
+  }
+
+  /** Forget the detected elevation (after the sudo password was entered, or sudoers changed). */
+  resetElevation(): void {
+    this.elevationReport = null;
+  }
+
+  async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const raw = await this.execRaw(argv, opts);
+    return { ...raw, stdout: raw.stdout.toString('utf8'), stderr: raw.stderr.toString('utf8') };
+  }
+
+  /**
+   * Runs argv on the VM. The command line is built only by shellJoin, so
+   * every argument reaches the program as one literal word. A non-zero exit
+   * is a result, not an exception; a timeout is (TIMEOUT).
+   */
+  async execRaw(argv: readonly string[], opts: ExecOptions = {}): Promise<RawExecResult> {
+    this.assertOpen();
+    let mode: ElevationMode | undefined;
+    let password: string | undefined;
+    if (opts.elevate) {
+      const report = await this.elevation();
+      mode = report.mode;
+      if (mode === 'none') throw noElevationError(report, this.target, this.profile.elevation);
+      if (mode === 'sudo-password') password = await this.getSecret('password');
+    }
+    const built = buildCommandArgv(argv, { mode, env: opts.env, password });
+    const command = shellJoin(built.argv);
+    const userStdin = opts.stdin === undefined ? undefined : Buffer.isBuffer(opts.stdin) ? opts.stdin : Buffer.from(opts.stdin, 'utf8');
+    const stdin = built.stdinPrefix ? Buffer.concat([built.stdinPrefix, userStdin ?? Buffer.alloc(0)]) : userStdin;
+    const label = `"${shellJoin(argv).slice(0, 120)}" on ${this.profile.host}`;
+    return this.runCommand(command, stdin, label, opts);
+  }
+
+  /** Runs a POSIX sh script (passed as `sh -c SCRIPT sh ARGS...`): arguments stay out of the script text. */
+  execScript(script: string, args: readonly string[], opts: ExecOptions = {}): Promise<RawExecResult> {
+    return this.execRaw(['sh', '-c', script, 'sh', ...args], opts);
+  }
+
+  /**
+   * Many read-only facts in one round trip: one channel runs all commands
+   * (framed by a random token) and the output is split back per name.
+   */
+  async probe<K extends string>(commands: Record<K, readonly string[]>, opts: Omit<ExecOptions, 'stdin'> = {}): Promise<ProbeResults<K>> {
+    const token = newProbeToken();
+    const script = buildProbeScript(commands as ProbeCommands, token);
+    const r = await this.execScript(script, [], { maxOutputBytes: 64 * 1024 * 1024, ...opts });
+    if (r.truncated) throw new HardenLabError('REMOTE_COMMAND_FAILED', `The probe output from ${this.profile.host} passed its size limit.`);
+    return parseProbeOutput(Object.keys(commands) as K[], token, r.stdout.toString('utf8'));
+  }
+
+  /** @internal shells take a session each and shrink the exec budget, never below one channel. */
+  reserveShell(): () => void {
+    this.assertOpen();
+    if (this.shells >= this.maxSessions - SESSION_HEADROOM) {
+      throw new HardenLabError('BAD_INPUT', `At most ${this.maxSessions - SESSION_HEADROOM} terminals can share one connection to ${this.profile.host}.`, {
+        hint: 'Close a terminal tab first.',
+      });
+    }
+    this.shells++;
+    this.limiter.setCapacity(Math.max(1, this.maxSessions - SESSION_HEADROOM - this.shells));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.shells--;
+      this.limiter.setCapacity(Math.max(1, this.maxSessions - SESSION_HEADROOM - this.shells));
+    };
+  }
+
+  /** @internal opens a pty shell channel. */
+  openShellChannel(opts: { cols: number; rows: number; term: string }): Promise<ClientChannel> {
+    this.assertOpen();
+    return new Promise((resolve, reject) => {
+      this.client.shell({ term: opts.term, cols: opts.cols, rows: opts.rows, width: 0, height: 0 }, (err, ch) => {
+        if (err) reject(new HardenLabError('REMOTE_COMMAND_FAILED', `${this.profile.host} refused to open a terminal: ${err.message}`));
+        else resolve(ch);
+      });
+    });
+  }
+
+  /** Ends the connection politely; resolves once it is closed. */
+  close(): Promise<void> {
+    if (this.isClosed) return Promise.resolve();
+    this.closing = true;
+    return new Promise((resolve) => {
+      const off = this.on('close', () => {
+        off();
+        resolve();
+      });
+      this.client.end();
+      setTimeout(() => {
+        if (!this.isClosed) this.client.destroy();
+      }, 3_000).unref();
+    });
+  }
+
+  /** Drops the connection at once (the socket is destroyed, as if the network failed). */
+  destroy(): void {
+    this.client.destroy();
+  }
+
+  private markClosed(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    const info: CloseInfo = { unexpected: !this.closing };
+    if (this.lastError) info.error = this.lastError;
+    for (const l of this.closeListeners) l(info);
+    if (this.jump && !this.jump.closed) void this.jump.close();
+  }
+
+  private assertOpen(): void {
+    if (this.isClosed) {
+      throw new HardenLabError('NOT_CONNECTED', `The connection to ${this.target} is closed.`, { hint: 'Reconnect and try again.' });
+    }
+  }
+
+  private async runCommand(command: string, stdin: Buffer | undefined, label: string, opts: ExecOptions): Promise<RawExecResult> {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+    const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
+    const maxOutputBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    for (let attempt = 0; ; attempt++) {
+      const release = await this.acquireSlot(deadline, label, opts.signal);
+      try {
+        this.assertOpen();
+        const remaining = deadline === Infinity ? 0 : Math.max(1, deadline - Date.now());
+        const r = await runExecChannel(this.client, { command, stdin, timeoutMs: remaining, maxOutputBytes, signal: opts.signal, label });
+        if (r.code === null && r.signal === null && this.isClosed) {
+          throw new HardenLabError('NOT_CONNECTED', `The connection to ${this.target} dropped while running ${label}.`, {
+            hint: 'The VM may have rebooted or lost its network. Reconnect; check whether the command took effect.',
+          });
+        }
+        return r;
+      } catch (e) {
+        if (!(e instanceof ChannelOpenError)) throw e;
+        if (this.isClosed) throw new HardenLabError('NOT_CONNECTED', `The connection to ${this.target} is closed.`, { hint: 'Reconnect and try again.', cause: e });
+        // The server allows fewer sessions than we assumed (a hardened MaxSessions): shrink and wait for a free one.
+        const busy = this.limiter.inUse - 1;
+        if (busy < 1 || attempt >= 8) {
+          throw new HardenLabError('REMOTE_COMMAND_FAILED', `${this.profile.host} refused a new channel for ${label}: ${e.message}`, {
+            hint: 'sshd may limit sessions (MaxSessions) or forbid command execution for this user.',
+            cause: e,
+          });
+        }
+        this.limiter.setCapacity(busy);
+      } finally {
+        release();
+      }
+    }
+  }
+
+  private async acquireSlot(deadline: number, label: string, signal: AbortSignal | undefined): Promise<() => void> {
+    const ctrl = new AbortController();
+    const onAbort = () => ctrl.abort(new HardenLabError('CANCELLED', `${label} was cancelled.`));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    const timer =
+      deadline === Infinity
+        ? undefined
+        : setTimeout(
+            () =>
+              ctrl.abort(
+                new HardenLabError('TIMEOUT', `${label} waited for a free channel until its timeout and never started.`, {
+                  hint: 'Too many commands are running on this connection; give it a longer timeout or run fewer at once.',
+                }),
+              ),
+            Math.max(0, deadline - Date.now()),
+          );
+    try {
+      return await this.limiter.acquire(ctrl.signal);
+    } finally {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+function connectTimeoutError(host: string, port: number, ms: number): HardenLabError {
+  return new HardenLabError('CONNECT_FAILED', `${host}:${port} did not complete an SSH connection within ${Math.round(ms / 100) / 10} s.`, {
+    hint: 'The VM may be booting, paused or unreachable. Check it is running and try again.',
+    detail: 'timeout',
+  });
+}
+
+/** Opens a TCP stream to host:port through an existing connection (ProxyJump). */
+function forwardThrough(jump: SshConnection, host: string, port: number): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    jump.client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
+      if (err) {
+        reject(
+          new HardenLabError('CONNECT_FAILED', `The jump host ${jump.profile.host} could not reach ${host}:${port}: ${err.message}`, {
+            hint: 'Check the address from the jump host, and that its sshd allows TCP forwarding (AllowTcpForwarding).',
+            detail: 'jump',
+          }),
+        );
+      } else resolve(stream);
+    });
+  });
+}
+
+/**
+ * Connects, verifies the host key (prompting on an unknown key), logs in,
+ * and returns the connection. Every failure is a HardenLabError:
+ * SECRET_REQUIRED before any traffic when a password/passphrase is missing,
+ * HOST_KEY_CHANGED / HOST_KEY_REJECTED / HOST_KEY_UNKNOWN, AUTH_FAILED (with
+ * the refused method in `detail`), CONNECT_FAILED, CANCELLED.
+ */
+export async function connect(profile: Profile, opts: ConnectOptions): Promise<SshConnection> {
+  const started = Date.now();
+  const prepared = await prepareAuth({ auth: profile.auth, user: profile.user, profileName: profile.name, secrets: opts.secrets, ...(opts.env ? { env: opts.env } : {}) });
+  const store = new KnownHostsStore({ ...(opts.knownHostsPath ? { file: opts.knownHostsPath } : {}), userFile: opts.userKnownHostsPath ?? null });
+  const pinnedKey = profile.pinnedHostKey ? parsePinnedHostKey(profile.pinnedHostKey) : null;
+
+  let jump: SshConnection | null = null;
+  let sock: Duplex | undefined;
+  if (profile.proxyJump) {
+    const hop = parseProxyJump(profile.proxyJump, profile);
+    jump = await connect({ ...profile, name: profile.name, host: hop.host, port: hop.port, user: hop.user, proxyJump: undefined, pinnedHostKey: undefined }, opts);
+    try {
+      sock = await forwardThrough(jump, profile.host, profile.port);
+    } catch (e) {
+      await jump.close();
+      throw e;
+    }
+  }
+
+  const entries = [...(await store.entries()), ...(opts.sessionEntries ?? [])];
+  const algos = preferredHostKeyAlgorithms(knownKeyTypes({ host: profile.host, port: profile.port, pinnedKey, entries }));
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  const client = new Client();
+  const progress: AuthProgress = { tried: [], serverMethods: null };
+  const via = jump ? jump.target : undefined;
+
+  try {
+    const hostKey = await new Promise<VerifiedHostKey>((resolve, reject) => {
+      let verified: VerifiedHostKey | null = null;
+      let hostKeyError: HardenLabError | null = null;
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      let remaining = timeoutMs;
+      let armedAt = Date.now();
+      const arm = () => {
+        armedAt = Date.now();
+        timer = setTimeout(() => fail(connectTimeoutError(profile.host, profile.port, timeoutMs)), remaining);
+      };
+      const disarm = () => {
+        if (timer) clearTimeout(timer);
+        timer = undefined;
+        remaining = Math.max(1, remaining - (Date.now() - armedAt));
+      };
+      const onAbort = () => fail(new HardenLabError('CANCELLED', `Connecting to ${profile.host}:${profile.port} was cancelled.`));
+      const done = () => {
+        if (timer) clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        settled = true;
+      };
+      const fail = (e: HardenLabError) => {
+        if (settled) return;
+        done();
+        client.destroy();
+        reject(e);
+      };
+
+      client.on('ready', () => {
+        if (settled) return;
+        done();
+        if (!verified) {
+          client.destroy();
+          reject(new HardenLabError('INTERNAL', 'The SSH handshake finished without a verified host key.'));
+          return;
+        }
+        resolve(verified);
+      });
+      client.on('error', (err: Error & { level?: string }) => {
+        if (settled) return;
+        if (hostKeyError) return fail(hostKeyError);
+        if (err.level === 'client-authentication') {
+          return fail(describeAuthFailure({ prepared, progress, user: profile.user, host: profile.host, port: profile.port }));
+        }
+        if (err.level === 'agent') {
+          return fail(
+            new HardenLabError('AUTH_FAILED', `ssh-agent could not be used: ${err.message}`, {
+              detail: 'agent',
+              hint: 'Check that the agent is running (ssh-add -l) and that SSH_AUTH_SOCK points at it.',
+            }),
+          );
+        }
+        fail(classifyConnectError(err, { host: profile.host, port: profile.port, ...(via ? { via } : {}) }));
+      });
+      client.on('close', () => {
+        if (settled) return;
+        if (hostKeyError) return fail(hostKeyError);
+        fail(classifyConnectError(new Error('Connection closed before handshake'), { host: profile.host, port: profile.port, ...(via ? { via } : {}) }));
+      });
+
+      if (opts.signal?.aborted) return onAbort();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      arm();
+
+      const config: ConnectConfig = {
+        host: profile.host.replace(/^\[(.*)\]$/, '$1'),
+        port: profile.port,
+        username: profile.user,
+        ...(sock ? { sock } : {}),
+        // Our own timer (above) pauses while a person reads the host-key prompt; ssh2's would not.
+        readyTimeout: 0,
+        keepaliveInterval: opts.keepaliveIntervalMs ?? 15_000,
+        keepaliveCountMax: opts.keepaliveCountMax ?? 3,
+        ...(algos ? { algorithms: { serverHostKey: algos as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] } } : {}),
+        authHandler: authHandlerFor(prepared, progress),
+        hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+          verifyHostKey({
+            host: profile.host,
+            port: profile.port,
+            profileName: profile.name,
+            presented: key,
+            ...(profile.pinnedHostKey ? { pinnedHostKey: profile.pinnedHostKey } : {}),
+            store,
+            sessionEntries: opts.sessionEntries ?? [],
+            ...(opts.prompter ? { prompter: opts.prompter } : {}),
+            ...(opts.promptTimeoutMs !== undefined ? { promptTimeoutMs: opts.promptTimeoutMs } : {}),
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            onPromptStart: disarm,
+            onPromptEnd: () => {
+              if (!settled) arm();
+            },
+          }).then(
+            (v) => {
+              verified = v;
+              verify(true);
+            },
+            (e: unknown) => {
+              hostKeyError = isHardenLabError(e) ? e : new HardenLabError('INTERNAL', `Checking the host key failed: ${(e as Error).message}`);
+              verify(false);
+              // ssh2 reports a refused key as a generic handshake error; report ours now.
+              fail(hostKeyError);
+            },
+          );
+        },
+      };
+      try {
+        client.connect(config);
+      } catch (e) {
+        fail(classifyConnectError(e, { host: profile.host, port: profile.port }));
+      }
+    });
+    return new SshConnection({
+      client,
+      profile,
+      hostKey,
+      authMethod: prepared.method,
+      connectMs: Date.now() - started,
+      secrets: opts.secrets,
+      maxSessions: opts.maxSessions ?? 10,
+      jump,
+    });
+  } catch (e) {
+    if (jump) await jump.close();
+    throw e;
+  }
+}

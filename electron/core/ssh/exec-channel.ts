@@ -1,0 +1,139 @@
+import type { Client, ClientChannel } from 'ssh2';
+import { HardenLabError } from '../errors';
+
+export interface RawExecResult {
+  /** Exit status; null when the command was killed by a signal or the server sent none. */
+  code: number | null;
+  signal: string | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  /** Some output was dropped because it passed maxOutputBytes. */
+  truncated: boolean;
+  durationMs: number;
+}
+
+export interface ChannelRunOptions {
+  command: string;
+  stdin?: Buffer | undefined;
+  /** 0 = no limit. */
+  timeoutMs: number;
+  maxOutputBytes: number;
+  signal?: AbortSignal | undefined;
+  /** For messages: what ran, without secrets. */
+  label: string;
+}
+
+/** An exec channel could not be opened at all (server at MaxSessions, or the connection is going away). */
+export class ChannelOpenError extends Error {
+  readonly reason: unknown;
+  constructor(message: string, reason: unknown) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+class Collector {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+  constructor(private readonly max: number) {}
+  push(chunk: Buffer): void {
+    if (this.size >= this.max) {
+      this.truncated = true;
+      return;
+    }
+    const room = this.max - this.size;
+    const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    if (piece.length < chunk.length) this.truncated = true;
+    this.chunks.push(piece);
+    this.size += piece.length;
+  }
+  take(): Buffer {
+    return Buffer.concat(this.chunks, this.size);
+  }
+}
+
+function openExec(client: Client, command: string): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    try {
+      client.exec(command, (err, channel) => (err ? reject(new ChannelOpenError(err.message, (err as { reason?: unknown }).reason)) : resolve(channel)));
+    } catch (e) {
+      reject(new ChannelOpenError((e as Error).message, undefined));
+    }
+  });
+}
+
+/**
+ * Runs one command on its own channel. Output keeps flowing after a stream
+ * passes its cap (and is dropped), so a chatty command still finishes and
+ * reports its exit status. On timeout or abort the remote process gets
+ * SIGKILL (OpenSSH >= 7.9 honours signal requests) and the channel closes.
+ */
+export async function runExecChannel(client: Client, opts: ChannelRunOptions): Promise<RawExecResult> {
+  const started = Date.now();
+  if (opts.signal?.aborted) throw new HardenLabError('CANCELLED', `${opts.label} was cancelled before it started.`);
+  const channel = await openExec(client, opts.command);
+  const out = new Collector(opts.maxOutputBytes);
+  const err = new Collector(opts.maxOutputBytes);
+  return new Promise<RawExecResult>((resolve, reject) => {
+    let code: number | null = null;
+    let sig: string | null = null;
+    let failure: HardenLabError | null = null;
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+
+    const stop = (e: HardenLabError) => {
+      if (failure) return;
+      failure = e;
+      try {
+        channel.signal('KILL');
+      } catch {
+        /* the channel may already be closing */
+      }
+      channel.close();
+      // If the server never confirms the close, do not hang the caller.
+      setTimeout(() => finish(), 2_000).unref();
+    };
+    const onAbort = () => stop(new HardenLabError('CANCELLED', `${opts.label} was cancelled.`));
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (failure) reject(failure);
+      else resolve({ code, signal: sig, stdout: out.take(), stderr: err.take(), truncated: out.truncated || err.truncated, durationMs: Date.now() - started });
+    };
+
+    if (opts.timeoutMs > 0) {
+      timer = setTimeout(
+        () =>
+          stop(
+            new HardenLabError('TIMEOUT', `${opts.label} did not finish within ${Math.round(opts.timeoutMs / 100) / 10} s and was stopped.`, {
+              hint: 'The command may be waiting for input or hung; give it a longer timeout if it is just slow.',
+            }),
+          ),
+        opts.timeoutMs,
+      );
+    }
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+    channel.on('data', (c: Buffer) => out.push(c));
+    channel.stderr.on('data', (c: Buffer) => err.push(c));
+    channel.on('exit', (c: number | null, s?: string) => {
+      if (typeof c === 'number') code = c;
+      else {
+        code = null;
+        sig = s ?? null;
+      }
+    });
+    channel.on('close', finish);
+    channel.on('error', () => {
+      /* 'close' follows and reports what we have */
+    });
+    channel.stdin.on('error', () => {
+      /* the command may exit before reading all of its input; its status tells */
+    });
+    if (opts.stdin && opts.stdin.length > 0) channel.end(opts.stdin);
+    else channel.end();
+  });
+}
