@@ -220,6 +220,11 @@ describe('parseShowVmInfo', () => {
     expect(info.sshForward).toEqual({ host: '127.0.0.1', port: 3022 });
   });
 
+  it('accepts the quoted-key form "Forwarding(0)"= as well', () => {
+    const text = 'name="q"\nUUID="5c3a9f0e-7b2d-4e61-9a8c-2f1d6b0e4a77"\nVMState="running"\nnic1="nat"\n"Forwarding(0)"="ssh,tcp,127.0.0.1,2022,,22"\n';
+    expect(parseShowVmInfo(text)!.sshForward).toEqual({ host: '127.0.0.1', port: 2022 });
+  });
+
   it('has no SSH forward for a bridged VM or a NAT VM without rules', () => {
     expect(parseShowVmInfo(fixture('showvminfo-ubuntu-bridged.stdout'))!.sshForward).toBeNull();
     const alpine = parseShowVmInfo(fixture('showvminfo-alpine-nat-noforward.stdout'))!;
