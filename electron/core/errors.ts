@@ -31,6 +31,9 @@ export type ErrorCode =
   | 'LAB_BUILD_FAILED'
   | 'VERIFY_FAILED'
   | 'REVERTED'
+  | 'PLAN_STALE'
+  | 'NO_WAY_BACK'
+  | 'CONFIRMATION_REQUIRED'
   | 'INTERNAL';
 
 export class HardenLabError extends Error {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { HardenLabError } from './errors';
@@ -39,13 +40,23 @@ export const run: Runner = (cmd, args, opts = {}) =>
       stdio: ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
+    const killTree = (sig: NodeJS.Signals) => {
+      try {
+        child.kill(sig);
+      } catch {
+        /* already gone */
+      }
+    };
+    // A multi-byte character can be split across chunks: decode per stream.
+    const decoders = { out: new StringDecoder('utf8'), err: new StringDecoder('utf8') };
     let stdout = '';
     let stderr = '';
     let truncated = false;
     let timedOut = false;
     let settled = false;
     const append = (which: 'out' | 'err', chunk: Buffer) => {
-      const text = chunk.toString('utf8');
+      const text = decoders[which].write(chunk);
+      if (text === '') return;
       if (which === 'out') opts.onStdout?.(text);
       else opts.onStderr?.(text);
       const cur = which === 'out' ? stdout : stderr;
@@ -64,10 +75,10 @@ export const run: Runner = (cmd, args, opts = {}) =>
       opts.timeoutMs !== undefined
         ? setTimeout(() => {
             timedOut = true;
-            child.kill('SIGKILL');
+            killTree('SIGKILL');
           }, opts.timeoutMs)
         : undefined;
-    const onAbort = () => child.kill('SIGTERM');
+    const onAbort = () => killTree('SIGTERM');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (settled) return;
@@ -80,12 +91,31 @@ export const run: Runner = (cmd, args, opts = {}) =>
         reject(err);
       }
     });
-    child.on('close', (code, signal) => {
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
+      for (const which of ['out', 'err'] as const) {
+        const rest = decoders[which].end();
+        if (rest) {
+          if (which === 'out') stdout += rest;
+          else stderr += rest;
+        }
+      }
       resolve({ code, signal, stdout, stderr, truncated, timedOut });
+    };
+    child.on('close', (code, signal) => finish(code, signal));
+    // A grandchild that inherited the pipes can keep 'close' from ever firing
+    // (a daemon, a killed wrapper's child): once the program itself has
+    // exited, give its output a moment to drain, then stop waiting.
+    child.on('exit', (code, signal) => {
+      setTimeout(() => {
+        if (settled) return;
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code, signal);
+      }, 250);
     });
     child.stdin.on('error', () => {
       /* the program may exit before reading its input; its exit status tells */

@@ -1,0 +1,258 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { Profile } from '../../../shared/profile';
+import { EventBus } from '../api/events';
+import type { HypervisorDriver, Snapshot } from '../hypervisor/types';
+import { ProfileStore } from '../profiles';
+import { Engine } from './engine';
+import { Journal, foldRecords } from './journal';
+import type { StepDefinition } from './step';
+import type { Connections, Target } from './target';
+
+// The engine's decisions tested against a fake VM: an in-memory file system
+// that the fake hypervisor can snapshot and restore. The same engine runs
+// against the real lab VM in the integration lane.
+class FakeVm {
+  files = new Map<string, string>([
+    ['/etc/os-release', 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'],
+    ['/proc/sys/kernel/random/boot_id', 'boot-1\n'],
+  ]);
+  reachable = true;
+  snapshots = new Map<string, Map<string, string>>();
+}
+
+function fakeTarget(vm: FakeVm, profile: Profile): Target {
+  return {
+    profile,
+    async exec(argv) {
+      if (!vm.reachable) throw new Error('connection lost');
+      if (argv[0] === 'fail') return { code: 1, signal: null, stdout: '', stderr: 'boom', truncated: false, durationMs: 1 };
+      return { code: 0, signal: null, stdout: '', stderr: '', truncated: false, durationMs: 1 };
+    },
+    async probe(commands) {
+      const out: Record<string, { code: number; stdout: string }> = {};
+      for (const k of Object.keys(commands)) out[k] = { code: 0, stdout: '' };
+      return out as never;
+    },
+    async readFile(path) {
+      if (!vm.reachable) throw new Error('connection lost');
+      return vm.files.get(path) ?? null;
+    },
+    async writeFile(path, content) {
+      if (!vm.reachable) throw new Error('connection lost');
+      vm.files.set(path, content);
+      return { backupPath: null };
+    },
+  };
+}
+
+function fakeDriver(vm: FakeVm, log: string[]): HypervisorDriver {
+  let n = 0;
+  return {
+    kind: 'qemu',
+    availability: async () => ({ available: true }),
+    listVms: async () => [],
+    vmInfo: async () => ({ hypervisor: 'qemu', id: 'lab', name: 'lab', state: 'running', accessible: true }),
+    start: async () => undefined,
+    stop: async () => undefined,
+    listSnapshots: async () => ({ snapshots: [], currentId: null }),
+    async takeSnapshot(_vm, name): Promise<Snapshot> {
+      n += 1;
+      const id = `snap-${n}`;
+      vm.snapshots.set(id, new Map(vm.files));
+      log.push(`snapshot ${name}`);
+      return { id, name, description: '', parentId: null };
+    },
+    async restoreSnapshot(_vm, id) {
+      const s = vm.snapshots.get(id);
+      if (!s) throw new Error('no such snapshot');
+      vm.files = new Map(s);
+      vm.reachable = true;
+      log.push(`restore ${id}`);
+    },
+    deleteSnapshot: async () => undefined,
+  };
+}
+
+function fakeConnections(vm: FakeVm): Connections {
+  return {
+    target: async (p) => fakeTarget(vm, p),
+    freshLogin: async () => (vm.reachable && vm.files.get('/etc/ssh/locked') === undefined ? { ok: true, evidence: 'login ok' } : { ok: false, evidence: 'Permission denied (publickey)' }),
+    reconnect: async (p) => fakeTarget(vm, p),
+    drop: () => undefined,
+  };
+}
+
+type Behaviour = 'ok' | 'verify-fails' | 'apply-throws' | 'apply-hangs' | 'locks-out';
+
+function testStep(behaviour: { current: Behaviour }): StepDefinition<{ value: string | null }, { value: string }> {
+  return {
+    id: 'demo',
+    title: 'Demo setting',
+    summary: 'Sets a demo value',
+    why: 'Tests',
+    guideOrder: 1,
+    readOnly: false,
+    options: z.object({ value: z.string().default('on') }).strict(),
+    applyTimeoutMs: 200,
+    async probe(ctx) {
+      return { value: await ctx.target.readFile('/etc/demo.conf') };
+    },
+    plan(facts, options) {
+      const after = `demo=${options.value}\n`;
+      return {
+        summary: 'Set demo',
+        files: facts.value === after ? [] : [{ path: '/etc/demo.conf', before: facts.value, after }],
+        commands: [],
+        nothingToDo: facts.value === after,
+        warnings: options.value === 'risky' ? [{ kind: 'lockout-risk', message: 'May lock you out.' }] : [],
+      };
+    },
+    async apply(draft, ctx) {
+      if (behaviour.current === 'apply-throws') throw new Error('apply exploded');
+      if (behaviour.current === 'apply-hangs') await new Promise((r) => setTimeout(r, 5000));
+      for (const f of draft.files) await ctx.target.writeFile(f.path, f.after!);
+      if (behaviour.current === 'locks-out') await ctx.target.writeFile('/etc/ssh/locked', 'yes');
+    },
+    async verify(draft, ctx) {
+      const v = await ctx.target.readFile('/etc/demo.conf');
+      return [{ name: 'demo set', ok: behaviour.current !== 'verify-fails' && v === draft.files[0]?.after, evidence: String(v) }];
+    },
+    audit: (facts) => [{ id: 'demo.set', title: 'Demo is on', status: facts.value === 'demo=on\n' ? 'pass' : 'fail', evidence: String(facts.value) }],
+  };
+}
+
+let vm: FakeVm;
+let log: string[];
+let engine: Engine;
+let journal: Journal;
+let home: string;
+const behaviour = { current: 'ok' as Behaviour };
+
+beforeEach(async () => {
+  vm = new FakeVm();
+  log = [];
+  behaviour.current = 'ok';
+  home = mkdtempSync(join(tmpdir(), 'hl-engine-'));
+  const profiles = new ProfileStore(home);
+  await profiles.save({ name: 'lab', host: '127.0.0.1', port: 2222, user: 'lab', auth: { kind: 'key', keyPath: '/k' }, hypervisor: { kind: 'qemu', vm: 'lab' } });
+  await profiles.save({ name: 'bare', host: '127.0.0.1', port: 2223, user: 'lab', auth: { kind: 'agent' } });
+  journal = new Journal(home);
+  engine = new Engine({
+    profiles,
+    connections: fakeConnections(vm),
+    driverFor: async () => fakeDriver(vm, log),
+    journal,
+    events: new EventBus(),
+    steps: [testStep(behaviour)],
+  });
+});
+
+describe('engine transactions', () => {
+  it('snapshots, journals the intent before applying, verifies, and re-plans to nothing', async () => {
+    const plan = await engine.plan('lab', 'demo', {});
+    expect(plan.files[0]!.diff).toContain('+demo=on');
+    const r = await engine.apply('lab', plan.id);
+    expect(r.outcome).toBe('verified');
+    expect(log).toEqual([expect.stringMatching(/^snapshot hl-demo-/)]);
+    expect(r.checks.every((c) => c.ok)).toBe(true);
+    expect(r.phases.map((p) => p.phase)).toEqual(['probe', 'snapshot', 'apply', 'verify']);
+    const lines = readFileSync(journal.fileFor('lab'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).type);
+    expect(lines[0]).toBe('intent');
+    expect(lines[lines.length - 1]).toBe('outcome');
+    expect((await engine.plan('lab', 'demo', {})).nothingToDo).toBe(true);
+  });
+
+  for (const [b, why] of [
+    ['verify-fails', 'verification fails'],
+    ['apply-throws', 'apply throws'],
+    ['apply-hangs', 'apply does not finish in time'],
+    ['locks-out', 'the change locks the operator out'],
+  ] as const) {
+    it(`restores the snapshot when ${why}, and proves the VM is back`, async () => {
+      behaviour.current = b;
+      const plan = await engine.plan('lab', 'demo', {});
+      const r = await engine.apply('lab', plan.id);
+      expect(r.outcome).toBe('reverted');
+      expect(r.error).toBeDefined();
+      expect(vm.files.get('/etc/demo.conf')).toBeUndefined();
+      expect(vm.files.get('/etc/ssh/locked')).toBeUndefined();
+      expect(log).toEqual([expect.stringMatching(/^snapshot/), 'restore snap-1']);
+      expect(r.phases.find((p) => p.phase === 'revert')?.ok).toBe(true);
+      const exp = (await journal.read('lab')).experiments[0]!;
+      expect(exp.status).toBe('reverted');
+    });
+  }
+
+  it('does nothing, not even a snapshot, when there is nothing to do', async () => {
+    vm.files.set('/etc/demo.conf', 'demo=on\n');
+    const plan = await engine.plan('lab', 'demo', {});
+    const r = await engine.apply('lab', plan.id);
+    expect(r.outcome).toBe('nothing-to-do');
+    expect(log).toEqual([]);
+  });
+
+  it('asks for confirmation when a warning says lock-out risk', async () => {
+    const plan = await engine.plan('lab', 'demo', { value: 'risky' });
+    await expect(engine.apply('lab', plan.id)).rejects.toMatchObject({ code: 'CONFIRMATION_REQUIRED' });
+    expect(log).toEqual([]);
+  });
+
+  it('refuses a profile without a hypervisor: no way back, no change', async () => {
+    const plan = await engine.plan('bare', 'demo', {});
+    await expect(engine.apply('bare', plan.id)).rejects.toMatchObject({ code: 'NO_WAY_BACK' });
+    expect(vm.files.get('/etc/demo.conf')).toBeUndefined();
+  });
+
+  it('refuses a stale plan before any snapshot', async () => {
+    const plan = await engine.plan('lab', 'demo', {});
+    vm.files.set('/etc/demo.conf', 'someone else\n');
+    await expect(engine.apply('lab', plan.id)).rejects.toMatchObject({ code: 'PLAN_STALE' });
+    expect(log).toEqual([]);
+  });
+
+  it('refuses unknown steps and bad options with clear errors', async () => {
+    await expect(engine.plan('lab', 'nope', {})).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(engine.plan('lab', 'demo', { value: 3 })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(engine.plan('lab', 'demo', { extra: true })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+  });
+
+  it('reverts a verified experiment on request and records it', async () => {
+    const plan = await engine.plan('lab', 'demo', {});
+    await engine.apply('lab', plan.id);
+    const { experiment } = await engine.revert('lab', undefined);
+    expect(experiment.status).toBe('reverted');
+    expect(vm.files.get('/etc/demo.conf')).toBeUndefined();
+  });
+
+  it('scores an audit from every step', async () => {
+    const before = await engine.audit('lab');
+    expect(before.score).toEqual({ passed: 0, total: 1, percent: 0 });
+    await engine.apply('lab', (await engine.plan('lab', 'demo', {})).id);
+    expect((await engine.audit('lab')).score.percent).toBe(100);
+  });
+});
+
+describe('journal replay', () => {
+  it('reports an intent without an outcome as open (a crash mid-apply)', () => {
+    const exps = foldRecords([
+      { type: 'intent', experimentId: 'e1', at: '2026-11-29T00:00:00Z', profile: 'lab', step: 'ssh', plan: {} as never, snapshot: { id: 's1', name: 'hl-ssh' } },
+      { type: 'log', experimentId: 'e1', at: '2026-11-29T00:00:01Z', phase: 'apply', message: 'Wrote /etc/ssh/sshd_config' },
+    ]);
+    expect(exps[0]!.status).toBe('open');
+    expect(exps[0]!.log).toHaveLength(1);
+  });
+
+  it('ignores a torn last line', async () => {
+    const j = new Journal(mkdtempSync(join(tmpdir(), 'hl-journal-')));
+    await j.append('lab', { type: 'intent', experimentId: 'e1', at: '2026-11-29T00:00:00Z', profile: 'lab', step: 'ssh', plan: {} as never, snapshot: null });
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(j.fileFor('lab'), '{"type":"outc');
+    const r = await j.read('lab');
+    expect(r.damagedLines).toBe(1);
+    expect(r.experiments[0]!.status).toBe('open');
+  });
+});

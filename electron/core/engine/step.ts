@@ -1,0 +1,97 @@
+import type { z } from 'zod';
+import type { PlanWarning } from '../../../shared/domain';
+import type { Profile } from '../../../shared/profile';
+import type { DistroAdapter } from '../distro/types';
+import type { Target } from './target';
+
+/**
+ * A hardening step: probe (read-only facts) -> plan (data: files before and
+ * after, commands, warnings) -> apply -> verify (the effect is real). The
+ * engine wraps apply and verify in a snapshot transaction; a step never
+ * snapshots, reverts, or decides what "failed" means for the VM as a whole.
+ * Adding a step is adding one file in electron/core/steps and its test.
+ */
+export interface StepContext {
+  profile: Profile;
+  target: Target;
+  distro: DistroAdapter;
+  signal: AbortSignal;
+  log(message: string): void;
+  /** A brand-new SSH login with the profile's credentials (or another user's key), then an elevated `true`. */
+  freshLogin(opts?: { user?: string; timeoutMs?: number }): Promise<{ ok: boolean; evidence: string }>;
+  /** Reboots the VM and waits for SSH; steps that reboot must use the returned target afterwards. */
+  reboot(opts?: { deadlineMs?: number }): Promise<Target>;
+}
+
+export interface PlannedFile {
+  path: string;
+  before: string | null;
+  /** null deletes the file. */
+  after: string | null;
+  /** Mode for a new file, e.g. "0644"; an existing file keeps its own. */
+  mode?: string;
+}
+
+export interface PlannedCommand {
+  argv: string[];
+  elevated: boolean;
+  why: string;
+  /** A command whose failure is reported but does not fail the step (e.g. unloading a module that is busy). */
+  optional?: boolean;
+  timeoutMs?: number;
+}
+
+export interface StepPlanDraft<D = unknown> {
+  summary: string;
+  files: PlannedFile[];
+  commands: PlannedCommand[];
+  packages?: { install: string[]; remove: string[] };
+  rebootRequired?: boolean;
+  warnings?: PlanWarning[];
+  /** Whether there is nothing to change (re-planning after apply must give true). */
+  nothingToDo: boolean;
+  /** Step-private data carried from plan to apply and verify. */
+  data?: D;
+}
+
+export interface VerifyCheck {
+  name: string;
+  ok: boolean;
+  evidence: string;
+}
+
+export interface AuditCheckDraft {
+  id: string;
+  title: string;
+  status: 'pass' | 'fail' | 'skip';
+  evidence: string;
+}
+
+export interface StepDefinition<F = unknown, O = Record<string, unknown>, D = unknown> {
+  id: string;
+  title: string;
+  summary: string;
+  /** Why it matters for a container host, in plain words. */
+  why: string;
+  /** Position in the guide's order (walkthrough). */
+  guideOrder: number;
+  readOnly: boolean;
+  /** Parses the step's options (with defaults); unknown or bad options are a BAD_INPUT error. */
+  options: z.ZodType<O>;
+  probe(ctx: StepContext): Promise<F>;
+  plan(facts: F, options: O, ctx: StepContext): StepPlanDraft<D> | Promise<StepPlanDraft<D>>;
+  /** Checks that must pass before anything changes (e.g. a key login works). Throws a HardenLabError to refuse. */
+  preflight?(facts: F, draft: StepPlanDraft<D>, ctx: StepContext): Promise<void>;
+  /** Default: write every file atomically, then run every command in order. */
+  apply?(draft: StepPlanDraft<D>, ctx: StepContext): Promise<void>;
+  verify(draft: StepPlanDraft<D>, ctx: StepContext): Promise<VerifyCheck[]>;
+  /** Audit checks derived from the probe facts. */
+  audit(facts: F): AuditCheckDraft[];
+  /** The step's own apply reboots (and waits) when it must; the engine then does not reboot after it. */
+  rebootsItself?: boolean;
+  /** Upper bound for apply (+ reboot) before the engine declares the VM lost and reverts. */
+  applyTimeoutMs?: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStep = StepDefinition<any, any, any>;
