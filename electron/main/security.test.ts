@@ -31,12 +31,14 @@ describe('CSP', () => {
     const csp = appCsp(undefined);
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("script-src 'self'");
-    expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain("style-src 'self';");
+    expect(csp).toContain("style-src-attr 'none'");
     expect(csp).toContain("object-src 'none'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("base-uri 'none'");
     expect(csp).toContain("form-action 'none'");
-    expect(csp).not.toContain('unsafe-inline');
+    // Inline code is never allowed; inline <style> elements are, for xterm.js (see csp.ts).
+    expect(csp.split('; ').filter((d) => d.includes('unsafe-inline'))).toEqual(["style-src-elem 'self' 'unsafe-inline'"]);
     expect(csp).not.toContain('unsafe-eval');
     expect(csp).not.toMatch(/https?:|\*/);
   });

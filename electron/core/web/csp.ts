@@ -3,6 +3,11 @@
  * door serves it. Nothing inline, nothing remote: scripts, styles, images and
  * fonts come from the app's own origin; the only connection allowed besides
  * it is the browser mode's own WebSocket. No frames, no plugins, no forms.
+ *
+ * One exception, for style elements only: xterm.js injects <style> elements
+ * for its theme and cell metrics, so `style-src-elem` allows inline ones.
+ * CSS cannot run script, and with img/font/connect limited to our own origin
+ * injected CSS has nowhere to send anything. Style attributes stay refused.
  */
 export interface CspOptions {
   /** Extra origins allowed to connect (the browser mode's ws://127.0.0.1:PORT; a dev server in development). */
@@ -18,6 +23,8 @@ export function buildCsp(opts: CspOptions = {}): string {
     ['default-src', ["'none'"]],
     ['script-src', ["'self'", ...(opts.scripts ?? [])]],
     ['style-src', ["'self'", ...(opts.allowInlineStyles ? ["'unsafe-inline'"] : [])]],
+    ['style-src-elem', ["'self'", "'unsafe-inline'"]],
+    ['style-src-attr', opts.allowInlineStyles ? ["'unsafe-inline'"] : ["'none'"]],
     ['img-src', ["'self'", 'data:']],
     ['font-src', ["'self'"]],
     ['connect-src', ["'self'", ...(opts.connect ?? [])]],
