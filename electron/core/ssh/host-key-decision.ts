@@ -1,3 +1,4 @@
+import { quoteArg } from '../../../shared/quote';
 import { sameKey, sha256Fingerprint, type PublicKey } from './host-key';
 import { hostFieldMatches, hostLookupName, type KnownHostEntry } from './known-hosts';
 
@@ -80,10 +81,6 @@ export function knownKeyTypes(input: Omit<HostKeyDecisionInput, 'presentedKey'>)
   return types;
 }
 
-function shellQuoteForDisplay(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./\[\]-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
  * The words shown when a key is refused. A person must be able to act on
  * them without reading code: which host, the old and new fingerprints,
@@ -113,7 +110,7 @@ export function describeRefusal(input: HostKeyDecisionInput, decision: HostKeyDe
     return `${e.key.type} ${sha256Fingerprint(e.key.blob)}${where}`;
   });
   const files = [...new Set(decision.conflicting.map((e) => e.source?.file).filter((f): f is string => !!f))];
-  const commands = (files.length > 0 ? files : [appKnownHostsFile]).map((f) => `ssh-keygen -f ${shellQuoteForDisplay(f)} -R ${shellQuoteForDisplay(name)}`);
+  const commands = (files.length > 0 ? files : [appKnownHostsFile]).map((f) => `ssh-keygen -f ${quoteArg(f)} -R ${quoteArg(name)}`);
   const viaApp = files.length === 0 || files.includes(appKnownHostsFile) ? ' Or use "Forget host key" for this host in Harden Lab.' : '';
   return {
     message:

@@ -140,7 +140,8 @@ export async function verifyHostKey(opts: VerifyHostKeyOptions): Promise<Verifie
   }
   if (opts.signal?.aborted) throw new HardenLabError('CANCELLED', `Connecting to ${opts.host}:${opts.port} was cancelled.`);
   if (result.answer === 'cancel') {
-    const seconds = Math.round((opts.promptTimeoutMs ?? DEFAULT_PROMPT_TIMEOUT_MS) / 1000);
+    const ms = opts.promptTimeoutMs ?? DEFAULT_PROMPT_TIMEOUT_MS;
+    const seconds = ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000));
     throw new HardenLabError(
       'HOST_KEY_REJECTED',
       result.timedOut
