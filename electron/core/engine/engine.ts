@@ -108,6 +108,7 @@ export class Engine {
       signal: opts.signal ?? new AbortController().signal,
       log,
       freshLogin: (o) => this.deps.connections.freshLogin(profile, o),
+      ...(this.deps.connections.offeredAuthMethods ? { offeredAuthMethods: (user: string) => this.deps.connections.offeredAuthMethods!(profile, user) } : {}),
       reboot: async (o) => {
         current = await this.reboot(profile, current, o?.deadlineMs ?? 6 * 60_000, log, opts.signal);
         this.distros.set(current, distro);

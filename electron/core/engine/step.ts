@@ -19,6 +19,8 @@ export interface StepContext {
   log(message: string): void;
   /** A brand-new SSH login with the profile's credentials (or another user's key), then an elevated `true`. */
   freshLogin(opts?: { user?: string; timeoutMs?: number }): Promise<{ ok: boolean; evidence: string }>;
+  /** The authentication methods the SSH server offers to a user now (a fresh connection that does not log in). */
+  offeredAuthMethods?(user: string): Promise<string[]>;
   /** Reboots the VM and waits for SSH; steps that reboot must use the returned target afterwards. */
   reboot(opts?: { deadlineMs?: number }): Promise<Target>;
 }

@@ -59,6 +59,8 @@ export interface Connections {
    * `true`. Never throws; returns the evidence either way.
    */
   freshLogin(profile: Profile, opts?: { user?: string; timeoutMs?: number }): Promise<{ ok: boolean; evidence: string }>;
+  /** What the server offers a user before any credential is tried (e.g. ["publickey"]). */
+  offeredAuthMethods?(profile: Profile, user: string): Promise<string[]>;
   /** Drops the current connection and waits for SSH to answer again (reboot, restore). */
   reconnect(profile: Profile, opts: { deadlineMs: number; onProgress?: (message: string) => void; signal?: AbortSignal }): Promise<Target>;
   /** Forget the connection without waiting (it is known to be dead). */

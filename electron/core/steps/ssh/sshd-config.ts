@@ -217,6 +217,11 @@ export function planSshdEdit(mainPath: string, files: readonly SshdFile[], desir
     });
   };
 
+  // Already in effect everywhere (whoever put it there): nothing to change.
+  if (alreadyEffective(current).length === desired.length && overrides.length === 0) {
+    return { files: [], placement: files.some((f) => f.path === dropInPath) ? 'drop-in' : 'main-top', disabledOverrides: [], alreadyEffective: desired.map((s) => s.keyword) };
+  }
+
   // Candidate 1: our drop-in, when the drop-in directory is included globally.
   const existingDropIn = files.find((f) => f.path === dropInPath);
   const includesDropInDir = flatten(mainPath, [...files.filter((f) => f.path !== dropInPath), { path: dropInPath, content: 'HardenLabProbe yes\n' }]).some(

@@ -1,0 +1,225 @@
+import { z } from 'zod';
+import { HardenLabError } from '../../errors';
+import type { AuditCheckDraft, StepContext, StepDefinition, StepPlanDraft, VerifyCheck } from '../../engine/step';
+import { includePatterns, parseSshdT, planSshdEdit, type DesiredSetting, type SshdFile } from './sshd-config';
+
+/**
+ * SSH access: no root login, keys only. The one step that can lock the
+ * operator out, so it proves before it changes (a fresh key login of a
+ * non-root user with working elevation), edits so that the setting really
+ * wins (see sshd-config.ts), validates with `sshd -t` before the reload, and
+ * verifies with `sshd -T` (also for this very connection's Match context),
+ * with the list of methods the server now offers, and with a fresh login
+ * while the old session stays open.
+ */
+const MAIN = '/etc/ssh/sshd_config';
+const SSHD = '/usr/sbin/sshd';
+
+export const sshOptions = z
+  .object({
+    /** "no" (the guide) or "prohibit-password" (root only with a key). */
+    rootLogin: z.enum(['no', 'prohibit-password']).default('no'),
+    /** Also tighten the rest: fewer auth tries, shorter grace time, no X11/agent/TCP forwarding, idle timeout. */
+    stronger: z.boolean().default(false),
+  })
+  .strict();
+export type SshOptions = z.infer<typeof sshOptions>;
+
+export function desiredSettings(o: SshOptions): DesiredSetting[] {
+  const base: DesiredSetting[] = [
+    { keyword: 'PermitRootLogin', value: o.rootLogin },
+    { keyword: 'PasswordAuthentication', value: 'no' },
+    { keyword: 'KbdInteractiveAuthentication', value: 'no' },
+    { keyword: 'PermitEmptyPasswords', value: 'no' },
+    { keyword: 'PubkeyAuthentication', value: 'yes' },
+  ];
+  if (!o.stronger) return base;
+  return [
+    ...base,
+    { keyword: 'MaxAuthTries', value: '3' },
+    { keyword: 'LoginGraceTime', value: '30' },
+    { keyword: 'X11Forwarding', value: 'no' },
+    { keyword: 'AllowAgentForwarding', value: 'no' },
+    { keyword: 'AllowTcpForwarding', value: 'no' },
+    { keyword: 'ClientAliveInterval', value: '300' },
+    { keyword: 'ClientAliveCountMax', value: '2' },
+  ];
+}
+
+export interface SshFacts {
+  files: SshdFile[];
+  effective: Record<string, string>;
+  /** This session's "client-ip client-port server-ip server-port", for sshd -T -C. */
+  sshConnection: string;
+  sshdTError?: string;
+}
+
+interface SshData {
+  desired: DesiredSetting[];
+}
+
+/** Reads sshd_config and every file its Include lines name, then sshd -T. Two round trips. */
+export async function probeSsh(ctx: StepContext): Promise<SshFacts> {
+  const first = await ctx.target.probe(
+    {
+      main: ['cat', MAIN],
+      effective: [SSHD, '-T'],
+      conn: ['sh', '-c', 'printf %s "$SSH_CONNECTION"'],
+    },
+    { elevate: true },
+  );
+  if (first.main.code !== 0) throw new HardenLabError('REMOTE_COMMAND_FAILED', `${MAIN} could not be read on ${ctx.profile.host}.`, { hint: 'Is the OpenSSH server installed?' });
+  const main = first.main.stdout;
+  const patterns = includePatterns(main);
+  const files: SshdFile[] = [{ path: MAIN, content: main }];
+  if (patterns.length > 0) {
+    // The patterns come from the VM's own sshd_config; the remote shell expands them as sshd would.
+    const list = await ctx.target.exec(['sh', '-c', 'for p in "$@"; do for f in $p; do [ -f "$f" ] && printf "%s\\n" "$f"; done; done; true', 'sh', ...patterns], { elevate: true });
+    const paths = [...new Set(list.stdout.split('\n').filter(Boolean))];
+    if (paths.length > 0) {
+      const contents = await ctx.target.probe(Object.fromEntries(paths.map((p, i) => [`f${i}`, ['cat', p]])), { elevate: true });
+      paths.forEach((p, i) => {
+        const r = contents[`f${i}`];
+        if (r && r.code === 0) files.push({ path: p, content: r.stdout });
+      });
+    }
+  }
+  const eff = parseSshdT(first.effective.stdout);
+  return {
+    files,
+    effective: Object.fromEntries(eff),
+    sshConnection: first.conn.stdout.trim(),
+    ...(first.effective.code !== 0 ? { sshdTError: first.effective.stderr?.trim() ?? 'sshd -T failed' } : {}),
+  };
+}
+
+function connectionSpec(user: string, sshConnection: string): string {
+  const [addr = '127.0.0.1', , laddr = '127.0.0.1', lport = '22'] = sshConnection.split(' ');
+  return `user=${user},host=${addr},addr=${addr},laddr=${laddr},lport=${lport}`;
+}
+
+async function effectiveFor(ctx: StepContext, spec: string | null): Promise<Map<string, string>> {
+  const r = await ctx.target.exec([SSHD, '-T', ...(spec ? ['-C', spec] : [])], { elevate: true });
+  if (r.code !== 0) throw new HardenLabError('VERIFY_FAILED', `sshd -T failed: ${r.stderr.trim()}`);
+  return parseSshdT(r.stdout);
+}
+
+export const sshStep: StepDefinition<SshFacts, SshOptions, SshData> = {
+  id: 'ssh',
+  title: 'No root login, key-only SSH',
+  summary: 'Turn off root logins and passwords over SSH, so only keys of named users get in.',
+  why: 'A container host is reached over SSH first. Password logins invite guessing, and a root login skips the trail that sudo leaves. Keys for named users with sudo are the minimum. Set up and prove your key before turning passwords off, or you lock yourself out.',
+  guideOrder: 20,
+  readOnly: false,
+  options: sshOptions,
+  applyTimeoutMs: 2 * 60_000,
+
+  probe: probeSsh,
+
+  plan(facts, options, ctx): StepPlanDraft<SshData> {
+    const desired = desiredSettings(options);
+    const edit = planSshdEdit(MAIN, facts.files, desired);
+    const files = edit.files;
+    const nothingToDo = files.length === 0;
+    const warnings: StepPlanDraft['warnings'] = [];
+    if (!nothingToDo) {
+      warnings.push({
+        kind: 'lockout-risk',
+        message: `After this, only key logins of non-root users work. Harden Lab first proves that ${ctx.profile.user} can log in with a key and become root, and reverts the snapshot if the new settings shut that login out.`,
+      });
+    }
+    if (ctx.profile.user === 'root' && options.rootLogin === 'no') {
+      warnings.push({ kind: 'lockout-risk', message: 'This profile logs in as root, which this change forbids. Create an admin user with sudo and a key first (step "root-account"), and use it in the profile.' });
+    }
+    if (edit.disabledOverrides.length > 0) {
+      warnings.push({
+        kind: 'info',
+        message: `Match blocks re-enabled what this step turns off; these lines are disabled: ${edit.disabledOverrides.map((d) => `${d.keyword} ${d.value} (${d.file}:${d.line + 1}, Match ${d.match})`).join('; ')}.`,
+      });
+    }
+    if (options.stronger && ctx.profile.proxyJump === undefined) {
+      warnings.push({ kind: 'info', message: 'AllowTcpForwarding no also stops this VM from being used as an SSH jump host.' });
+    }
+    const summary = nothingToDo
+      ? 'sshd already refuses root and password logins.'
+      : `${edit.placement === 'drop-in' ? 'Add /etc/ssh/sshd_config.d/00-hardenlab.conf, read before the other drop-ins,' : 'Put the settings at the top of /etc/ssh/sshd_config'} so that ${desired.map((d) => `${d.keyword} ${d.value}`).join(', ')} win; validate with sshd -t; reload sshd.`;
+    return {
+      summary,
+      files: files.map((f) => ({ path: f.path, before: f.before, after: f.after, ...(f.mode ? { mode: f.mode } : {}) })),
+      commands: nothingToDo
+        ? []
+        : [
+            { argv: [SSHD, '-t'], elevated: true, why: 'Check the new configuration before sshd reads it.' },
+            { argv: ctx.distro.reloadService(ctx.distro.sshService), elevated: true, why: 'Reload sshd; open sessions stay up.' },
+          ],
+      warnings,
+      nothingToDo,
+      data: { desired },
+    };
+  },
+
+  async preflight(_facts, _draft, ctx) {
+    if (ctx.profile.user === 'root') {
+      throw new HardenLabError('BAD_INPUT', 'This profile logs in as root, and root logins are about to be turned off.', {
+        hint: 'Use a non-root admin user with sudo and an SSH key in the profile first.',
+      });
+    }
+    if (ctx.profile.auth.kind === 'password') {
+      throw new HardenLabError('BAD_INPUT', `This profile logs in to ${ctx.profile.host} with a password, and passwords are about to be turned off.`, {
+        hint: 'Install your public key for this user on the VM (ssh-copy-id), switch the profile to key authentication, and plan again.',
+      });
+    }
+    const login = await ctx.freshLogin();
+    if (!login.ok) {
+      throw new HardenLabError('VERIFY_FAILED', `A fresh key login of ${ctx.profile.user} with elevation does not work now (${login.evidence}), so turning passwords off could lock you out.`, {
+        hint: 'Fix the key login first; nothing was changed.',
+      });
+    }
+    ctx.log(`A fresh key login of ${ctx.profile.user} with elevation works: ${login.evidence}`);
+  },
+
+  async verify(draft, ctx): Promise<VerifyCheck[]> {
+    const desired = draft.data?.desired ?? [];
+    const checks: VerifyCheck[] = [];
+    const conn = (await ctx.target.exec(['sh', '-c', 'printf %s "$SSH_CONNECTION"'])).stdout.trim();
+    const contexts: Array<[string, string | null]> = [
+      ['global', null],
+      [`for ${ctx.profile.user} from this machine`, connectionSpec(ctx.profile.user, conn)],
+      ['for root from this machine', connectionSpec('root', conn)],
+    ];
+    for (const [label, spec] of contexts) {
+      const eff = await effectiveFor(ctx, spec);
+      const wrong = desired.filter((d) => (eff.get(d.keyword.toLowerCase()) ?? '').toLowerCase() !== d.value.toLowerCase());
+      checks.push({
+        name: `sshd -T ${label} shows the hardened settings`,
+        ok: wrong.length === 0,
+        evidence: wrong.length === 0 ? desired.map((d) => `${d.keyword.toLowerCase()} ${d.value}`).join(', ') : wrong.map((d) => `${d.keyword.toLowerCase()} is ${eff.get(d.keyword.toLowerCase()) ?? 'unset'}, wanted ${d.value}`).join('; '),
+      });
+    }
+    if (ctx.offeredAuthMethods) {
+      const methods = await ctx.offeredAuthMethods('root');
+      const bad = methods.filter((m) => m === 'password' || m === 'keyboard-interactive');
+      checks.push({ name: 'The server no longer offers password logins', ok: bad.length === 0, evidence: `offered: ${methods.join(', ') || 'none'}` });
+    }
+    const login = await ctx.freshLogin();
+    checks.push({ name: `A fresh key login of ${ctx.profile.user} with elevation still works`, ok: login.ok, evidence: login.evidence });
+    return checks;
+  },
+
+  audit(facts): AuditCheckDraft[] {
+    const e = facts.effective;
+    const check = (id: string, title: string, key: string, ok: (v: string) => boolean): AuditCheckDraft => {
+      const v = e[key];
+      if (v === undefined) return { id, title, status: 'skip', evidence: facts.sshdTError ?? `${key} not reported by sshd -T` };
+      return { id, title, status: ok(v) ? 'pass' : 'fail', evidence: `sshd -T: ${key} ${v}` };
+    };
+    return [
+      check('ssh.root-login', 'Root cannot log in over SSH', 'permitrootlogin', (v) => v === 'no'),
+      check('ssh.password-auth', 'SSH refuses passwords', 'passwordauthentication', (v) => v === 'no'),
+      check('ssh.kbd-interactive', 'SSH refuses keyboard-interactive logins', 'kbdinteractiveauthentication', (v) => v === 'no'),
+      check('ssh.empty-passwords', 'SSH refuses empty passwords', 'permitemptypasswords', (v) => v === 'no'),
+      check('ssh.max-auth-tries', 'SSH allows few authentication tries (4 or fewer)', 'maxauthtries', (v) => Number(v) <= 4),
+      check('ssh.x11-forwarding', 'SSH X11 forwarding is off', 'x11forwarding', (v) => v === 'no'),
+    ];
+  },
+};
