@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { utils, type AnyAuthMethod, type AuthenticationType, type AuthHandlerMiddleware, type NextAuthHandler } from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, NextAuthHandler } from 'ssh2';
 import type { Auth } from '../../../shared/profile';
 import { HardenLabError } from '../errors';
 import type { SecretStore } from '../secrets/secret-store';
 import { sha256Fingerprint } from './host-key';
+import { parseKey } from './ssh2-runtime';
 
 /** Which login method a profile uses, in the words the server's method list uses. */
 export type AuthMethod = 'publickey' | 'agent' | 'password';
@@ -45,7 +46,7 @@ export async function prepareAuth(opts: { auth: Auth; user: string; profileName:
           cause: e,
         });
       }
-      let parsed = utils.parseKey(data);
+      let parsed = parseKey(data);
       let passphrase: string | undefined;
       if (parsed instanceof Error && /passphrase/i.test(parsed.message)) {
         passphrase = await secrets.get(profileName, 'passphrase');
@@ -55,7 +56,7 @@ export async function prepareAuth(opts: { auth: Auth; user: string; profileName:
             hint: 'The passphrase is kept for this session, or saved encrypted if you choose to remember it.',
           });
         }
-        parsed = utils.parseKey(data, passphrase);
+        parsed = parseKey(data, passphrase);
         if (parsed instanceof Error) {
           throw new HardenLabError('AUTH_FAILED', `The passphrase for the private key ${path} is wrong.`, { detail: 'passphrase', hint: 'Enter the passphrase again.' });
         }

@@ -1,4 +1,4 @@
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { ClientChannel, ConnectConfig } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import type { Profile } from '../../../shared/profile';
 import { shellJoin } from '../../../shared/quote';
@@ -17,6 +17,7 @@ import { KnownHostsStore } from './known-hosts-store';
 import { ChannelLimiter } from './limiter';
 import { buildProbeScript, newProbeToken, parseProbeOutput, type ProbeCommands, type ProbeResults } from './probe';
 import { parseProxyJump } from './proxy-jump';
+import { Client } from './ssh2-runtime';
 
 export interface ExecOptions {
   stdin?: string | Buffer;
@@ -508,6 +509,9 @@ export async function connect(profile: Profile, opts: ConnectOptions): Promise<S
       };
       try {
         client.connect(config);
+        // Without TCP_NODELAY every channel open waits for a delayed ACK (~40 ms twice on Linux):
+        // 100 ms per exec instead of 20 on 127.0.0.1. Many small exchanges is exactly our traffic.
+        client.setNoDelay(true);
       } catch (e) {
         fail(classifyConnectError(e, { host: profile.host, port: profile.port }));
       }

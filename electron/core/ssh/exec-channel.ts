@@ -64,6 +64,26 @@ function openExec(client: Client, command: string): Promise<ClientChannel> {
 }
 
 /**
+ * Sends a "signal" channel request. ssh2's channel.signal() silently does
+ * nothing once our side of the channel has ended (`writable` is false),
+ * which is always the case after stdin was sent, so the request is written
+ * through ssh2's protocol object directly. sshd answers it with
+ * killpg(session pid): the command and everything it started.
+ */
+export function sendSignal(channel: ClientChannel, name: 'KILL' | 'TERM' | 'INT' | 'HUP'): boolean {
+  const ch = channel as unknown as { outgoing?: { id: number; state: string }; _client?: { _protocol?: { signal(id: number, sig: string): void } } };
+  const proto = ch._client?._protocol;
+  // 'eof' = our stdin is closed; the channel itself is still open.
+  if (!ch.outgoing || (ch.outgoing.state !== 'open' && ch.outgoing.state !== 'eof') || !proto) return false;
+  try {
+    proto.signal(ch.outgoing.id, name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Runs one command on its own channel. Output keeps flowing after a stream
  * passes its cap (and is dropped), so a chatty command still finishes and
  * reports its exit status. On timeout or abort the remote process gets
@@ -85,11 +105,7 @@ export async function runExecChannel(client: Client, opts: ChannelRunOptions): P
     const stop = (e: HardenLabError) => {
       if (failure) return;
       failure = e;
-      try {
-        channel.signal('KILL');
-      } catch {
-        /* the channel may already be closing */
-      }
+      sendSignal(channel, 'KILL');
       channel.close();
       // If the server never confirms the close, do not hang the caller.
       setTimeout(() => finish(), 2_000).unref();

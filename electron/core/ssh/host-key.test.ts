@@ -27,7 +27,7 @@ describe('public keys and fingerprints', () => {
     const b = parsePublicKeyText(FIXED.replace(' test', ' other comment'))!;
     expect(sameKey(a, b)).toBe(true);
     const c = { ...a, blob: Buffer.from(a.blob) };
-    c.blob[c.blob.length - 1] ^= 1;
+    c.blob.writeUInt8(c.blob.readUInt8(c.blob.length - 1) ^ 1, c.blob.length - 1);
     expect(sameKey(a, c)).toBe(false);
   });
 
