@@ -294,6 +294,9 @@ export class SshConnection {
         this.assertOpen();
         const remaining = deadline === Infinity ? 0 : Math.max(1, deadline - Date.now());
         const r = await runExecChannel(this.client, { command, stdin, timeoutMs: remaining, maxOutputBytes, signal: opts.signal, label });
+        // A channel that ends without an exit status usually means the connection went away;
+        // ssh2 closes the channels just before it reports the connection closed, so look a tick later.
+        if (r.code === null && r.signal === null) await new Promise((resolve) => setImmediate(resolve));
         if (r.code === null && r.signal === null && this.isClosed) {
           throw new HardenLabError('NOT_CONNECTED', `The connection to ${this.target} dropped while running ${label}.`, {
             hint: 'The VM may have rebooted or lost its network. Reconnect; check whether the command took effect.',
