@@ -44,7 +44,7 @@ describe.skipIf(!canRunSshd)('exec, probe and channels over one connection', () 
     const r = await conn.exec(['printf', '%s\\0', ...HOSTILE]);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\0').slice(0, -1)).toEqual(HOSTILE);
-    // And through a second program that prints its own argv (python3 is on Debian; sh as a fallback).
+    // And through a second program that prints each argument it received between brackets.
     const viaSh = await conn.exec(['sh', '-c', 'for a in "$@"; do printf "[%s]" "$a"; done', 'sh', ...HOSTILE]);
     expect(viaSh.stdout).toBe(HOSTILE.map((a) => `[${a}]`).join(''));
     expect((await run('test', ['-e', '/tmp/hl-pwned'])).code).not.toBe(0);

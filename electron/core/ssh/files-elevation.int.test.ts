@@ -206,10 +206,14 @@ describe.skipIf(!canRunSshd)('elevation and remote files against a real sshd', (
       }
     });
 
-    it('disk full mid-write (small tmpfs): error, old file intact, no temp file', async () => {
+    it('disk full mid-write (small tmpfs): error, old file intact, no temp file', async (ctx) => {
       const mnt = join(dir.path, 'full');
       await mkdir(mnt);
       const m = await run('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0755', 'tmpfs', mnt]);
+      if (m.code !== 0 && /permission denied|not permitted/i.test(m.stderr)) {
+        console.warn(`[ssh integration] disk-full test skipped: this container may not mount tmpfs (${m.stderr.trim()})`);
+        ctx.skip();
+      }
       expect(m.code, m.stderr).toBe(0);
       try {
         const p = join(mnt, 'config');

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Profile } from '../../../shared/profile';
-import { HardenLabError } from '../errors';
+import type { HardenLabError } from '../errors';
 import { MemorySecretStore } from '../secrets/memory-store';
 import { sha256Fingerprint } from './host-key';
 import { ConnectionManager, type ConnectionStateEvent } from './manager';

@@ -143,6 +143,10 @@ export class LocalSshd {
     this.log = '';
     const child = spawn(SSHD, ['-D', '-e', '-f', join(this.dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
+    // If the test process dies without dispose(), do not leave a listening sshd behind.
+    const onExit = () => child.kill('SIGKILL');
+    process.once('exit', onExit);
+    child.once('exit', () => process.removeListener('exit', onExit));
     child.stderr?.on('data', (d: Buffer) => {
       this.log += d.toString();
       if (this.log.length > 200_000) this.log = this.log.slice(-100_000);
