@@ -3,18 +3,29 @@ import { useApp, type ViewId } from './store';
 import { Sidebar } from './components/Sidebar';
 import { TopBar } from './components/TopBar';
 import { Notices } from './components/Notices';
+import { LiveStatus } from './components/LiveStatus';
+import { HostKeyModal } from './components/HostKeyModal';
+import { HostKeyChangedDialog } from './components/HostKeyChangedDialog';
+import { SecretPrompt } from './components/SecretPrompt';
+import { RevertDialog } from './components/RevertDialog';
+import { ShortcutsDialog } from './components/ShortcutsDialog';
+import { useGlobalShortcuts } from './components/useGlobalShortcuts';
 import { DashboardView } from './views/DashboardView';
 import { ConnectionsView } from './views/ConnectionsView';
 import { SystemView } from './views/SystemView';
-import { ComingView } from './views/ComingView';
+import { StepsView } from './views/StepsView';
+import { SnapshotsView } from './views/SnapshotsView';
+import { JournalView } from './views/journal/JournalView';
+import { WalkthroughView } from './views/walkthrough/WalkthroughView';
+import { TerminalDock } from './terminal/TerminalDock';
 
-const VIEWS: Record<ViewId, () => React.JSX.Element> = {
+// The terminal is not in this map: its dock stays mounted so shells survive view changes.
+const VIEWS: Record<Exclude<ViewId, 'terminal'>, () => React.JSX.Element> = {
   dashboard: DashboardView,
-  walkthrough: () => <ComingView title="Guided walkthrough" text="Follow the container-host hardening guide step by step, each change inside a snapshot you can return to." />,
-  steps: () => <ComingView title="Hardening steps" text="Preview each step as a diff before anything changes, apply it, and see the proof that it took effect." />,
-  snapshots: () => <ComingView title="Snapshots" text="The snapshot tree of the connected VM, with one-click revert." />,
-  journal: () => <ComingView title="Journal" text="Every experiment with its diff, its outcome and what was restored." />,
-  terminal: () => <ComingView title="Terminal" text="Shell tabs on the connected VM." />,
+  walkthrough: WalkthroughView,
+  steps: StepsView,
+  snapshots: SnapshotsView,
+  journal: JournalView,
   connections: ConnectionsView,
   system: SystemView,
 };
@@ -23,17 +34,19 @@ export function App() {
   const view = useApp((s) => s.view);
   const theme = useApp((s) => s.theme);
   const bootError = useApp((s) => s.bootError);
+  useGlobalShortcuts();
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
 
-  const View = VIEWS[view];
+  const View = view === 'terminal' ? null : VIEWS[view];
   return (
     <div className="shell">
       <TopBar />
       <Sidebar />
-      <main className="content" id="main" tabIndex={-1} aria-live="polite">
+      <main className="content" id="main" tabIndex={-1}>
+        <LiveStatus />
         {bootError ? (
           <div className="panel error-panel" role="alert">
             <h2>Harden Lab could not start</h2>
@@ -41,10 +54,16 @@ export function App() {
             {bootError.hint && <p className="hint">{bootError.hint}</p>}
           </div>
         ) : (
-          <View />
+          View && <View />
         )}
+        {!bootError && <TerminalDock visible={view === 'terminal'} />}
       </main>
       <Notices />
+      <HostKeyModal />
+      <HostKeyChangedDialog />
+      <SecretPrompt />
+      <RevertDialog />
+      <ShortcutsDialog />
     </div>
   );
 }

@@ -12,11 +12,14 @@ import { createSocketBridge } from './socket';
 export class ApiError extends Error {
   readonly code: string;
   readonly hint: string | undefined;
-  constructor(code: string, message: string, hint?: string) {
+  /** Machine-readable detail some codes carry (SECRET_REQUIRED says 'password' or 'passphrase'). */
+  readonly detail: string | undefined;
+  constructor(code: string, message: string, hint?: string, detail?: string) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     this.hint = hint;
+    this.detail = detail;
   }
 }
 
@@ -49,12 +52,12 @@ export async function call<C extends ChannelName>(channel: C, req: Req<C>): Prom
   const dot = channel.indexOf('.');
   const ns = channel.slice(0, dot) as keyof BridgeApi;
   const verb = channel.slice(dot + 1);
-  const fn = (b[ns] as unknown as Record<string, (r: unknown) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string; hint?: string } }>>)[verb];
+  const fn = (b[ns] as unknown as Record<string, (r: unknown) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string; hint?: string; detail?: string } }>>)[verb];
   if (!fn) throw new ApiError('BAD_INPUT', `Unknown API verb ${channel}`);
   const env = await fn(req);
   if (env.ok) return env.value as Res<C>;
   const err = env.error ?? { code: 'INTERNAL', message: 'Unknown error' };
-  throw new ApiError(err.code, err.message, err.hint);
+  throw new ApiError(err.code, err.message, err.hint, 'detail' in err ? err.detail : undefined);
 }
 
 export function onEvent<E extends EventName>(event: E, cb: (payload: EventPayload<E>) => void): () => void {
@@ -65,10 +68,19 @@ export function door(): 'electron' | 'browser' {
   return initBridge().door;
 }
 
-export function errorText(e: unknown): { message: string; hint?: string; code?: string } {
-  if (e instanceof ApiError) return { message: e.message, code: e.code, ...(e.hint ? { hint: e.hint } : {}) };
+/** An error as the UI shows it: what happened, and what to do next. */
+export interface ErrorView {
+  message: string;
+  hint?: string;
+  code?: string;
+  detail?: string;
+}
+
+export function errorText(e: unknown): ErrorView {
+  if (e instanceof ApiError) return { message: e.message, code: e.code, ...(e.hint ? { hint: e.hint } : {}), ...(e.detail ? { detail: e.detail } : {}) };
   return { message: e instanceof Error ? e.message : String(e) };
 }
+
 
 let opCounter = 0;
 export function newOpId(prefix = 'op'): string {

@@ -1,39 +1,53 @@
-import { useApp, type ViewId } from '../store';
-
-const ITEMS: Array<{ id: ViewId; label: string; key: string }> = [
-  { id: 'dashboard', label: 'Dashboard', key: '1' },
-  { id: 'walkthrough', label: 'Walkthrough', key: '2' },
-  { id: 'steps', label: 'Steps', key: '3' },
-  { id: 'snapshots', label: 'Snapshots', key: '4' },
-  { id: 'journal', label: 'Journal', key: '5' },
-  { id: 'terminal', label: 'Terminal', key: '6' },
-  { id: 'connections', label: 'Connections', key: '7' },
-  { id: 'system', label: 'System check', key: '8' },
-];
+import { useShallow } from 'zustand/react/shallow';
+import { useApp } from '../store';
+import { NAV_ITEMS } from './shortcuts';
 
 export function Sidebar() {
   const view = useApp((s) => s.view);
   const setView = useApp((s) => s.setView);
+  const setShortcutsOpen = useApp((s) => s.setShortcutsOpen);
+  const badges = useApp(
+    useShallow((s) => {
+      const p = s.activeProfile;
+      return {
+        journal: p ? (s.journals[p]?.data?.open.length ?? 0) : 0,
+        terminal: s.terminals.length,
+      };
+    }),
+  );
   return (
     <nav className="sidebar" aria-label="Main">
       <ul>
-        {ITEMS.map((item) => (
-          <li key={item.id}>
-            <button
-              type="button"
-              className={view === item.id ? 'nav-item active' : 'nav-item'}
-              aria-current={view === item.id ? 'page' : undefined}
-              onClick={() => setView(item.id)}
-              title={`${item.label} (Alt+${item.key})`}
-            >
-              <span>{item.label}</span>
-              <kbd aria-hidden="true">Alt+{item.key}</kbd>
-            </button>
-          </li>
-        ))}
+        {NAV_ITEMS.map((item) => {
+          const badge = item.id === 'journal' ? badges.journal : item.id === 'terminal' ? badges.terminal : 0;
+          return (
+            <li key={item.id}>
+              <button
+                type="button"
+                className={view === item.id ? 'nav-item active' : 'nav-item'}
+                aria-current={view === item.id ? 'page' : undefined}
+                onClick={() => setView(item.id)}
+                title={`${item.label} (Alt+${item.key})`}
+              >
+                <span>{item.label}</span>
+                <span className="nav-meta">
+                  {badge > 0 && (
+                    <span className={`nav-badge${item.id === 'journal' ? ' warn' : ''}`} aria-label={item.id === 'journal' ? `${badge} open` : `${badge} open tabs`}>
+                      {badge}
+                    </span>
+                  )}
+                  <kbd aria-hidden="true">Alt+{item.key}</kbd>
+                </span>
+              </button>
+            </li>
+          );
+        })}
       </ul>
+      <div className="sidebar-foot">
+        <button type="button" className="ghost small" onClick={() => setShortcutsOpen(true)}>
+          Keyboard shortcuts <kbd aria-hidden="true">?</kbd>
+        </button>
+      </div>
     </nav>
   );
 }
-
-export const NAV_SHORTCUTS = ITEMS;

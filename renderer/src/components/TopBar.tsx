@@ -1,6 +1,7 @@
-import { useEffect } from 'react';
-import { appStore, useApp } from '../store';
-import { NAV_SHORTCUTS } from './Sidebar';
+import { useApp } from '../store';
+import { ConnectionControl } from './ConnectionControl';
+import { Icon } from './Icon';
+import { REVERT_SHORTCUT_LABEL } from './shortcuts';
 
 export function TopBar() {
   const theme = useApp((s) => s.theme);
@@ -9,19 +10,7 @@ export function TopBar() {
   const active = useApp((s) => s.activeProfile);
   const selectProfile = useApp((s) => s.selectProfile);
   const info = useApp((s) => s.info);
-
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (!e.altKey || e.ctrlKey || e.metaKey) return;
-      const item = NAV_SHORTCUTS.find((i) => i.key === e.key);
-      if (item) {
-        e.preventDefault();
-        appStore.getState().setView(item.id);
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  const openRevert = useApp((s) => s.openRevertDialog);
 
   return (
     <header className="topbar">
@@ -47,8 +36,12 @@ export function TopBar() {
             ))}
           </select>
         </label>
+        <ConnectionControl />
       </div>
       <div className="topbar-actions">
+        <button type="button" className="revert-button" onClick={() => openRevert(null)} title={`Revert the VM to a snapshot (${REVERT_SHORTCUT_LABEL})`} aria-keyshortcuts="Control+Shift+Z">
+          <Icon name="undo" /> Revert…
+        </button>
         <button type="button" className="ghost" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}>
           {theme === 'dark' ? 'Light theme' : 'Dark theme'}
         </button>

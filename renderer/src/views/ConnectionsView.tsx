@@ -1,86 +1,68 @@
-import { useState, type FormEvent } from 'react';
-import { ProfileSchema, type Profile } from '../../../shared/profile';
-import { errorText } from '../api/client';
+import { useState } from 'react';
+import type { Profile } from '../../../shared/profile';
+import { call, errorText, type ErrorView } from '../api/client';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ConnectionPill } from '../components/ConnectionControl';
+import { ErrorBox } from '../components/ErrorBox';
 import { useApp } from '../store';
+import { SetupChoices } from './firstrun/SetupChoices';
 
-interface Draft {
-  name: string;
-  host: string;
-  port: string;
-  user: string;
-  authKind: 'key' | 'agent' | 'password';
-  keyPath: string;
-  hypervisor: '' | 'virtualbox' | 'qemu';
-  vm: string;
-  elevation: 'auto' | 'sudo' | 'doas' | 'none';
-}
-
-const EMPTY: Draft = { name: '', host: '127.0.0.1', port: '22', user: '', authKind: 'key', keyPath: '~/.ssh/id_ed25519', hypervisor: '', vm: '', elevation: 'auto' };
-
-function toProfile(d: Draft): { profile?: Profile; errors: Record<string, string> } {
-  const candidate = {
-    name: d.name.trim(),
-    host: d.host.trim(),
-    port: Number(d.port),
-    user: d.user.trim(),
-    auth: d.authKind === 'key' ? { kind: 'key' as const, keyPath: d.keyPath.trim() } : { kind: d.authKind },
-    ...(d.hypervisor ? { hypervisor: { kind: d.hypervisor, vm: d.vm.trim() } } : {}),
-    elevation: d.elevation,
-    origin: 'manual' as const,
-  };
-  const parsed = ProfileSchema.safeParse(candidate);
-  if (parsed.success) return { profile: parsed.data, errors: {} };
-  const errors: Record<string, string> = {};
-  for (const issue of parsed.error.issues) {
-    const key = String(issue.path[0] ?? 'form');
-    errors[key] ??= issue.message;
-  }
-  return { errors };
+function describe(p: Profile): string {
+  const auth = p.auth.kind === 'key' ? `key ${p.auth.keyPath}` : p.auth.kind === 'agent' ? 'SSH agent' : 'password';
+  const hv = p.hypervisor ? ` · ${p.hypervisor.kind === 'virtualbox' ? 'VirtualBox' : 'QEMU'} VM ${p.hypervisor.vm}` : ' · no hypervisor';
+  return `${p.user}@${p.host}:${p.port} · ${auth}${hv}`;
 }
 
 export function ConnectionsView() {
   const profiles = useApp((s) => s.profiles);
-  const saveProfile = useApp((s) => s.saveProfile);
+  const active = useApp((s) => s.activeProfile);
+  const connections = useApp((s) => s.connections);
+  const selectProfile = useApp((s) => s.selectProfile);
+  const connect = useApp((s) => s.connect);
+  const disconnect = useApp((s) => s.disconnect);
   const deleteProfile = useApp((s) => s.deleteProfile);
+  const saveProfile = useApp((s) => s.saveProfile);
   const notify = useApp((s) => s.notify);
-  const [draft, setDraft] = useState<Draft | null>(profiles.length === 0 ? EMPTY : null);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [saving, setSaving] = useState(false);
+  const [adding, setAdding] = useState(profiles.length === 0);
   const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
+  const [forget, setForget] = useState<Profile | null>(null);
+  const [rowError, setRowError] = useState<{ name: string; error: ErrorView } | null>(null);
+  const [imports, setImports] = useState<{ loading: boolean; candidates: Profile[] | null; error: ErrorView | null }>({ loading: false, candidates: null, error: null });
 
-  const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setDraft((d) => (d ? { ...d, [k]: v } : d));
+  const doDelete = async (name: string) => {
+    setConfirmDelete(null);
+    const res = await deleteProfile(name);
+    if (!res.ok) setRowError({ name, error: res.error });
+    else notify({ level: 'info', message: `Deleted the connection “${name}”.` });
+  };
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!draft) return;
-    const { profile, errors: errs } = toProfile(draft);
-    setErrors(errs);
-    if (!profile) return;
-    setSaving(true);
+  const doForget = async (p: Profile) => {
+    setForget(null);
     try {
-      await saveProfile(profile);
-      notify({ level: 'success', message: `Saved the connection “${profile.name}”.` });
-      setDraft(null);
-    } catch (err) {
-      const t = errorText(err);
-      setErrors({ form: `${t.message}${t.hint ? ' ' + t.hint : ''}` });
-    } finally {
-      setSaving(false);
+      const { removed } = await call('ssh.forgetHostKey', { host: p.host, port: p.port });
+      notify({ level: 'success', message: removed > 0 ? `Forgot the stored host key of ${p.host}:${p.port}.` : `No stored host key for ${p.host}:${p.port}.`, hint: 'The next connection asks you to check its fingerprint.' });
+    } catch (e) {
+      setRowError({ name: p.name, error: errorText(e) });
     }
   };
 
-  const field = (key: string, label: string, input: React.JSX.Element, help?: string) => (
-    <div className="field">
-      <label htmlFor={`f-${key}`}>{label}</label>
-      {input}
-      {help && !errors[key] && <p className="help">{help}</p>}
-      {errors[key] && (
-        <p className="field-error" id={`e-${key}`} role="alert">
-          {errors[key]}
-        </p>
-      )}
-    </div>
-  );
+  const loadImports = async () => {
+    setImports({ loading: true, candidates: null, error: null });
+    try {
+      const { candidates } = await call('profiles.importSshConfig', {});
+      setImports({ loading: false, candidates, error: null });
+    } catch (e) {
+      setImports({ loading: false, candidates: null, error: errorText(e) });
+    }
+  };
+
+  const addImported = async (p: Profile) => {
+    const res = await saveProfile(p);
+    if (res.ok) {
+      notify({ level: 'success', message: `Added “${p.name}” from ~/.ssh/config.` });
+      setImports((s) => ({ ...s, candidates: s.candidates?.filter((c) => c.name !== p.name) ?? null }));
+    } else setImports((s) => ({ ...s, error: res.error }));
+  };
 
   return (
     <section className="view">
@@ -92,111 +74,120 @@ export function ConnectionsView() {
       <div className="panel">
         <div className="panel-header">
           <h2>Saved connections</h2>
-          {!draft && (
-            <button type="button" className="primary" onClick={() => setDraft(EMPTY)}>
-              New connection
+          <div className="row-actions">
+            <button type="button" onClick={() => void loadImports()} disabled={imports.loading}>
+              {imports.loading ? 'Reading ~/.ssh/config…' : 'Import from ~/.ssh/config'}
             </button>
-          )}
+            {!adding && (
+              <button type="button" className="primary" onClick={() => setAdding(true)}>
+                New connection
+              </button>
+            )}
+          </div>
         </div>
         {profiles.length === 0 ? (
           <p className="muted">No connection yet. Add one below.</p>
         ) : (
           <ul className="list">
-            {profiles.map((p) => (
-              <li key={p.name} className="list-row">
-                <div>
-                  <strong>{p.name}</strong>
-                  <span className="muted small">
-                    {' '}
-                    {p.user}@{p.host}:{p.port} · {p.auth.kind}
-                    {p.hypervisor ? ` · ${p.hypervisor.kind}: ${p.hypervisor.vm}` : ''}
-                  </span>
-                </div>
-                {confirmDelete === p.name ? (
-                  <div className="row-actions">
-                    <span className="small">Delete “{p.name}”? Its snapshots stay in the hypervisor.</span>
-                    <button
-                      type="button"
-                      className="danger"
-                      onClick={() => {
-                        setConfirmDelete(null);
-                        deleteProfile(p.name).catch((err) => notify({ level: 'error', ...errorText(err) }));
-                      }}
-                    >
-                      Delete
-                    </button>
-                    <button type="button" onClick={() => setConfirmDelete(null)}>
-                      Keep
-                    </button>
+            {profiles.map((p) => {
+              const state = connections[p.name]?.state ?? 'disconnected';
+              return (
+                <li key={p.name} className={`list-row${p.name === active ? ' active-row' : ''}`}>
+                  <div className="list-main">
+                    <div className="list-title">
+                      <strong>{p.name}</strong>
+                      {p.name === active && <span className="pill neutral small-pill">active</span>}
+                      <ConnectionPill state={state} />
+                    </div>
+                    <span className="muted small">{describe(p)}</span>
+                    {rowError?.name === p.name && <ErrorBox error={rowError.error} compact />}
                   </div>
-                ) : (
                   <div className="row-actions">
+                    {p.name !== active && (
+                      <button type="button" className="ghost" onClick={() => selectProfile(p.name)} aria-label={`Use ${p.name}`}>
+                        Use
+                      </button>
+                    )}
+                    {state === 'connected' ? (
+                      <button type="button" className="ghost" onClick={() => void disconnect(p.name)} aria-label={`Disconnect ${p.name}`}>
+                        Disconnect
+                      </button>
+                    ) : (
+                      <button type="button" className="ghost" onClick={() => void connect(p.name)} disabled={state === 'connecting' || state === 'reconnecting'} aria-label={`Connect ${p.name}`}>
+                        Connect
+                      </button>
+                    )}
+                    <button type="button" className="ghost" onClick={() => setForget(p)} aria-label={`Forget host key of ${p.name}`}>
+                      Forget host key
+                    </button>
                     <button type="button" className="ghost" onClick={() => setConfirmDelete(p.name)} aria-label={`Delete ${p.name}`}>
                       Delete
                     </button>
                   </div>
-                )}
-              </li>
-            ))}
+                </li>
+              );
+            })}
           </ul>
         )}
       </div>
 
-      {draft && (
-        <form className="panel form" onSubmit={(e) => void submit(e)} noValidate>
-          <h2>New connection</h2>
-          {errors.form && (
-            <p className="error" role="alert">
-              {errors.form}
-            </p>
+      {(imports.candidates || imports.error) && (
+        <div className="panel">
+          <div className="panel-header">
+            <h2>Hosts in ~/.ssh/config</h2>
+            <button type="button" className="ghost small" onClick={() => setImports({ loading: false, candidates: null, error: null })}>
+              Close
+            </button>
+          </div>
+          {imports.error && <ErrorBox error={imports.error} compact />}
+          {imports.candidates && imports.candidates.length === 0 && <p className="muted">No host entries that Harden Lab can use were found.</p>}
+          {imports.candidates && imports.candidates.length > 0 && (
+            <ul className="list">
+              {imports.candidates.map((c) => (
+                <li key={c.name} className="list-row">
+                  <div className="list-main">
+                    <strong>{c.name}</strong>
+                    <span className="muted small">{describe(c)}</span>
+                  </div>
+                  <button type="button" onClick={() => void addImported(c)} disabled={profiles.some((p) => p.name === c.name)}>
+                    {profiles.some((p) => p.name === c.name) ? 'Added' : 'Add'}
+                  </button>
+                </li>
+              ))}
+            </ul>
           )}
-          <div className="grid-2">
-            {field('name', 'Name', <input id="f-name" value={draft.name} onChange={(e) => set('name', e.target.value)} autoFocus placeholder="alpine-lab" aria-invalid={!!errors.name} />, 'Letters, digits, dot, dash, underscore.')}
-            {field('user', 'User', <input id="f-user" value={draft.user} onChange={(e) => set('user', e.target.value)} placeholder="admin" aria-invalid={!!errors.user} />)}
-            {field('host', 'Host', <input id="f-host" value={draft.host} onChange={(e) => set('host', e.target.value)} aria-invalid={!!errors.host} />)}
-            {field('port', 'Port', <input id="f-port" inputMode="numeric" value={draft.port} onChange={(e) => set('port', e.target.value)} aria-invalid={!!errors.port} />)}
-            {field(
-              'authKind',
-              'Sign in with',
-              <select id="f-authKind" value={draft.authKind} onChange={(e) => set('authKind', e.target.value as Draft['authKind'])}>
-                <option value="key">Private key file</option>
-                <option value="agent">SSH agent</option>
-                <option value="password">Password (asked when connecting)</option>
-              </select>,
-            )}
-            {draft.authKind === 'key' &&
-              field('auth', 'Private key file', <input id="f-auth" className="mono" value={draft.keyPath} onChange={(e) => set('keyPath', e.target.value)} aria-invalid={!!errors.auth} />, 'The key stays on this machine; only its signature reaches the VM.')}
-            {field(
-              'hypervisor',
-              'Hypervisor',
-              <select id="f-hypervisor" value={draft.hypervisor} onChange={(e) => set('hypervisor', e.target.value as Draft['hypervisor'])}>
-                <option value="">None (no snapshots)</option>
-                <option value="virtualbox">VirtualBox</option>
-                <option value="qemu">QEMU lab VM</option>
-              </select>,
-              'Snapshots and one-click revert need the hypervisor.',
-            )}
-            {draft.hypervisor && field('vm', 'VM name', <input id="f-vm" value={draft.vm} onChange={(e) => set('vm', e.target.value)} aria-invalid={!!errors.hypervisor} />)}
-            {field(
-              'elevation',
-              'Elevation',
-              <select id="f-elevation" value={draft.elevation} onChange={(e) => set('elevation', e.target.value as Draft['elevation'])}>
-                <option value="auto">Detect (sudo or doas)</option>
-                <option value="sudo">sudo</option>
-                <option value="doas">doas</option>
-                <option value="none">None (root login)</option>
-              </select>,
+        </div>
+      )}
+
+      {adding && (
+        <div className="add-connection">
+          <div className="panel-header">
+            <h2>Add a VM</h2>
+            {profiles.length > 0 && (
+              <button type="button" className="ghost small" onClick={() => setAdding(false)}>
+                Close
+              </button>
             )}
           </div>
-          <div className="form-actions">
-            <button type="submit" className="primary" disabled={saving}>
-              {saving ? 'Saving…' : 'Save connection'}
-            </button>
-            <button type="button" onClick={() => { setDraft(null); setErrors({}); }}>
-              Cancel
-            </button>
-          </div>
-        </form>
+          <SetupChoices initial={profiles.length === 0 ? null : 'manual'} onDone={() => setAdding(false)} />
+        </div>
+      )}
+
+      {confirmDelete && (
+        <ConfirmDialog title={`Delete the connection “${confirmDelete}”?`} confirmLabel="Delete" cancelLabel="Keep" onConfirm={() => void doDelete(confirmDelete)} onCancel={() => setConfirmDelete(null)}>
+          <p>Harden Lab forgets how to reach this VM. The VM itself and its snapshots stay in the hypervisor; the journal of its experiments is kept.</p>
+        </ConfirmDialog>
+      )}
+      {forget && (
+        <ConfirmDialog
+          title={`Forget the host key of ${forget.host}:${forget.port}?`}
+          confirmLabel="Forget host key"
+          tone="warn"
+          onConfirm={() => void doForget(forget)}
+          onCancel={() => setForget(null)}
+        >
+          <p>Do this only if you know why the key changed (you rebuilt or reinstalled the VM). The next connection shows the new fingerprint for you to check before trusting it.</p>
+        </ConfirmDialog>
       )}
     </section>
   );

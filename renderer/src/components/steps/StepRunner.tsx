@@ -1,0 +1,147 @@
+import { useState } from 'react';
+import { risksNeedingConfirm, WARNING_INFO } from '../../lib/warnings';
+import { emptyRun, runKey, useApp } from '../../store';
+import { ConfirmDialog } from '../ConfirmDialog';
+import { ErrorBox } from '../ErrorBox';
+import { Icon } from '../Icon';
+import { OpProgress } from '../OpProgress';
+import { ApplyProgress } from './ApplyProgress';
+import { PlanPreview } from './PlanPreview';
+import { ResultCard } from './ResultCard';
+import { StepOptionsForm } from './StepOptionsForm';
+import { WarningList } from './WarningList';
+
+/**
+ * Plan -> preview -> (confirm) -> apply -> progress -> result, for one step on
+ * one VM. Used by the Steps view and inline on walkthrough pages; both read
+ * the same run from the store, so a plan made in one shows in the other.
+ */
+export function StepRunner({ profile, stepId }: { profile: string; stepId: string }) {
+  const step = useApp((s) => s.steps.find((x) => x.id === stepId));
+  const stepsLoaded = useApp((s) => s.stepsLoaded);
+  const stepsError = useApp((s) => s.stepsError);
+  const run = useApp((s) => s.runs[runKey(profile, stepId)] ?? emptyRun);
+  const connState = useApp((s) => s.connections[profile]?.state ?? 'disconnected');
+  const hasHypervisor = useApp((s) => !!s.profiles.find((p) => p.name === profile)?.hypervisor);
+  const planStep = useApp((s) => s.planStep);
+  const applyPlan = useApp((s) => s.applyPlan);
+  const setStepOptions = useApp((s) => s.setStepOptions);
+  const connect = useApp((s) => s.connect);
+  const [confirming, setConfirming] = useState(false);
+
+  if (!step) {
+    if (!stepsLoaded) return <div className="skeleton-block" aria-busy="true" aria-label="Loading steps" />;
+    if (stepsError) return <ErrorBox error={stepsError} title="The list of steps could not be loaded" compact />;
+    return (
+      <p className="notice-inline">
+        <Icon name="info" /> This build of Harden Lab has no “{stepId}” step yet.
+      </p>
+    );
+  }
+
+  const connected = connState === 'connected';
+  const busy = run.planning || run.applying;
+  const plan = run.plan;
+  const risks = plan ? risksNeedingConfirm(plan.warnings) : [];
+  const applyStage = run.applying || run.result !== null || (run.applyError !== null && run.planUsed);
+  const verb = step.readOnly ? 'Run' : 'Apply';
+
+  const doPlan = () => void planStep(profile, stepId);
+  const doApply = () => {
+    if (risks.length > 0) setConfirming(true);
+    else void applyPlan(profile, stepId, false);
+  };
+
+  return (
+    <div className="step-runner">
+      <div className="runner-bar">
+        <button type="button" className={plan ? '' : 'primary'} onClick={doPlan} disabled={!connected || busy} aria-label={`${plan ? 'Plan again' : 'Plan'}: ${step.title}`}>
+          {plan ? 'Plan again' : 'Plan'}
+        </button>
+        {!connected && (
+          <span className="muted small">
+            {connState === 'connecting' || connState === 'reconnecting' ? 'Waiting for the SSH connection…' : 'Connect to the VM to plan this step.'}{' '}
+            {(connState === 'disconnected' || connState === 'failed') && (
+              <button type="button" className="linkish" onClick={() => void connect(profile)}>
+                Connect now
+              </button>
+            )}
+          </span>
+        )}
+        {connected && !plan && !busy && <span className="muted small">Planning only reads the VM; nothing changes until you apply.</span>}
+      </div>
+
+      {run.planning && run.planOpId && <OpProgress opId={run.planOpId} title="Reading the VM and preparing the plan" logHeight="sm" />}
+
+      {run.planError && !run.planning && (
+        <ErrorBox error={run.planError} title="The plan could not be made">
+          <button type="button" onClick={doPlan} disabled={!connected}>
+            Try again
+          </button>
+        </ErrorBox>
+      )}
+
+      {plan && !run.planning && !applyStage && (
+        <>
+          <StepOptionsForm run={run} onChange={(o) => setStepOptions(profile, stepId, o)} onReplan={doPlan} disabled={busy} />
+          <PlanPreview plan={plan} />
+          {!plan.nothingToDo && (
+            <div className="apply-bar">
+              {!hasHypervisor && (
+                <p className="notice-inline warn">
+                  <Icon name="alert" /> This connection is not linked to a hypervisor VM, so there is no snapshot to return to: Harden Lab will refuse to apply. Link
+                  the VM in Connections.
+                </p>
+              )}
+              {run.applyError && !run.planUsed && <ErrorBox error={run.applyError} compact />}
+              <div className="apply-bar-row">
+                <button type="button" className="primary" onClick={doApply} disabled={!connected || run.planUsed || busy} aria-label={`${verb}: ${step.title}`}>
+                  {verb}
+                </button>
+                <span className="muted small">
+                  {risks.length > 0 ? `You will be asked to confirm: ${risks.map((r) => WARNING_INFO[r.kind].label.toLowerCase()).join(', ')}. ` : ''}A snapshot is taken first; if the
+                  checks fail or the VM stops answering, it is restored.
+                </span>
+              </div>
+            </div>
+          )}
+        </>
+      )}
+
+      {plan && applyStage && (
+        <>
+          {run.applyOpId && <ApplyProgress opId={run.applyOpId} rebootExpected={plan.rebootRequired} result={run.result} />}
+          {run.result && <ResultCard result={run.result} plan={plan} title={step.title} />}
+          {run.applyError && (
+            <ErrorBox error={run.applyError} title={`“${step.title}” was not applied`}>
+              <button type="button" onClick={doPlan} disabled={!connected}>
+                Plan again
+              </button>
+            </ErrorBox>
+          )}
+          <details className="applied-plan">
+            <summary>The plan that was applied</summary>
+            <PlanPreview plan={plan} />
+          </details>
+        </>
+      )}
+
+      {confirming && plan && (
+        <ConfirmDialog
+          title={`${verb} “${step.title}”?`}
+          confirmLabel={`${verb} anyway`}
+          cancelLabel="Not now"
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void applyPlan(profile, stepId, true);
+          }}
+        >
+          <p>This change carries risks you should know about:</p>
+          <WarningList warnings={risks} />
+          <p className="muted">Harden Lab takes a snapshot first and restores it if the checks fail or the VM stops answering.</p>
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}
