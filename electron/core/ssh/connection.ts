@@ -237,13 +237,17 @@ export class SshConnection {
     };
   }
 
-  /** @internal opens a pty shell channel. */
-  openShellChannel(opts: { cols: number; rows: number; term: string }): Promise<ClientChannel> {
+  /**
+   * @internal opens a pty shell channel; `attach` runs synchronously in
+   * ssh2's callback so no early event (exit, close) can be missed.
+   */
+  openShellChannel(opts: { cols: number; rows: number; term: string }, attach: (channel: ClientChannel) => void): Promise<ClientChannel> {
     this.assertOpen();
     return new Promise((resolve, reject) => {
       this.client.shell({ term: opts.term, cols: opts.cols, rows: opts.rows, width: 0, height: 0 }, (err, ch) => {
-        if (err) reject(new HardenLabError('REMOTE_COMMAND_FAILED', `${this.profile.host} refused to open a terminal: ${err.message}`));
-        else resolve(ch);
+        if (err) return reject(new HardenLabError('REMOTE_COMMAND_FAILED', `${this.profile.host} refused to open a terminal: ${err.message}`));
+        attach(ch);
+        resolve(ch);
       });
     });
   }

@@ -53,10 +53,21 @@ class Collector {
   }
 }
 
-function openExec(client: Client, command: string): Promise<ClientChannel> {
+/**
+ * Opens an exec channel and hands it to `attach` synchronously, inside
+ * ssh2's callback: a fast command's output, exit status and close can
+ * arrive in the same network read as the channel confirmation, and ssh2
+ * emits them in that same tick. A listener attached one microtask later
+ * (after an await) would miss the 'exit' event.
+ */
+function openExec(client: Client, command: string, attach: (channel: ClientChannel) => void): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     try {
-      client.exec(command, (err, channel) => (err ? reject(new ChannelOpenError(err.message, (err as { reason?: unknown }).reason)) : resolve(channel)));
+      client.exec(command, (err, channel) => {
+        if (err) return reject(new ChannelOpenError(err.message, (err as { reason?: unknown }).reason));
+        attach(channel);
+        resolve(channel);
+      });
     } catch (e) {
       reject(new ChannelOpenError((e as Error).message, undefined));
     }
@@ -92,12 +103,31 @@ export function sendSignal(channel: ClientChannel, name: 'KILL' | 'TERM' | 'INT'
 export async function runExecChannel(client: Client, opts: ChannelRunOptions): Promise<RawExecResult> {
   const started = Date.now();
   if (opts.signal?.aborted) throw new HardenLabError('CANCELLED', `${opts.label} was cancelled before it started.`);
-  const channel = await openExec(client, opts.command);
   const out = new Collector(opts.maxOutputBytes);
   const err = new Collector(opts.maxOutputBytes);
+  let code: number | null = null;
+  let sig: string | null = null;
+  let closed = false;
+  let onClosed: (() => void) | null = null;
+  const channel = await openExec(client, opts.command, (ch) => {
+    ch.on('data', (c: Buffer) => out.push(c));
+    ch.stderr.on('data', (c: Buffer) => err.push(c));
+    ch.on('exit', (c: number | null, s?: string) => {
+      if (typeof c === 'number') code = c;
+      else {
+        code = null;
+        sig = s ?? null;
+      }
+    });
+    ch.on('close', () => {
+      closed = true;
+      onClosed?.();
+    });
+    ch.on('error', () => {
+      /* 'close' follows and reports what we have */
+    });
+  });
   return new Promise<RawExecResult>((resolve, reject) => {
-    let code: number | null = null;
-    let sig: string | null = null;
     let failure: HardenLabError | null = null;
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
@@ -133,19 +163,8 @@ export async function runExecChannel(client: Client, opts: ChannelRunOptions): P
     }
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    channel.on('data', (c: Buffer) => out.push(c));
-    channel.stderr.on('data', (c: Buffer) => err.push(c));
-    channel.on('exit', (c: number | null, s?: string) => {
-      if (typeof c === 'number') code = c;
-      else {
-        code = null;
-        sig = s ?? null;
-      }
-    });
-    channel.on('close', finish);
-    channel.on('error', () => {
-      /* 'close' follows and reports what we have */
-    });
+    onClosed = finish;
+    if (closed) return finish();
     channel.stdin.on('error', () => {
       /* the command may exit before reading all of its input; its status tells */
     });

@@ -100,6 +100,14 @@ describe.skipIf(!canRunSshd)('exec, probe and channels over one connection', () 
     console.log(`[measure] 20 concurrent 0.3 s execs on one connection: ${ms} ms (exec capacity ${conn.channelStats.execCapacity})`);
   });
 
+  it('never loses the exit status of a command that ends at once (200 quick execs, 8 at a time)', async () => {
+    // Output, exit status and close of `true` can arrive in the same read as the channel confirmation.
+    const codes = await Promise.all(Array.from({ length: 200 }, () => conn.exec(['true']).then((r) => r.code)));
+    expect(codes.filter((c) => c !== 0)).toEqual([]);
+    const fails = await Promise.all(Array.from({ length: 50 }, () => conn.exec(['false']).then((r) => r.code)));
+    expect(new Set(fails)).toEqual(new Set([1]));
+  });
+
   it('adapts when the server allows fewer sessions than assumed', async () => {
     const tight = await LocalSshd.start({ extraConfig: ['MaxSessions 3'] });
     try {
@@ -157,6 +165,8 @@ describe.skipIf(!canRunSshd)('exec, probe and channels over one connection', () 
   it('keepalive notices a server that stops answering', async () => {
     const c = await connect(profile, { ...opts, keepaliveIntervalMs: 200, keepaliveCountMax: 2 });
     const closed = new Promise<CloseInfo>((r) => c.on('close', r));
+    // One round trip first: sshd forks the post-login process only after it told us "ready".
+    await c.exec(['true']);
     const pids = (await run('pgrep', ['-f', `sshd: ${TEST_USER}`])).stdout.split('\n').filter(Boolean);
     // Freeze (not kill) this connection's sshd processes: the socket stays open but nothing answers.
     const mine = [];

@@ -52,15 +52,6 @@ export async function openShell(conn: SshConnection, opts: ShellOptions): Promis
   const hwm = opts.highWatermark ?? DEFAULT_HIGH_WATERMARK;
   const lwm = opts.lowWatermark ?? DEFAULT_LOW_WATERMARK;
   if (!(lwm < hwm)) throw new HardenLabError('BAD_INPUT', 'The low watermark must be below the high watermark.');
-  const release = conn.reserveShell();
-  let channel: ClientChannel;
-  try {
-    channel = await conn.openShellChannel({ cols: opts.cols, rows: opts.rows, term: opts.term ?? 'xterm-256color' });
-  } catch (e) {
-    release();
-    throw e;
-  }
-
   const dataListeners = new Set<(d: string) => void>();
   const exitListeners = new Set<(e: ShellExit) => void>();
   const early: string[] = [];
@@ -71,15 +62,17 @@ export async function openShell(conn: SshConnection, opts: ShellOptions): Promis
   let exitSignal: string | null = null;
   let closedByUs = false;
   let exited: ShellExit | null = null;
+  let channel: ClientChannel | null = null;
 
+  const release = conn.reserveShell();
   const apply = () => {
     const action = computeBackpressureAction(buffered, hwm, lwm, paused);
     if (action === 'pause') {
       paused = true;
-      channel.pause();
+      channel?.pause();
     } else if (action === 'resume') {
       paused = false;
-      channel.resume();
+      channel?.resume();
     }
   };
   const deliver = (text: string) => {
@@ -89,44 +82,54 @@ export async function openShell(conn: SshConnection, opts: ShellOptions): Promis
     else for (const l of dataListeners) l(text);
     apply();
   };
-
-  channel.on('data', (chunk: Buffer) => deliver(decoder.write(chunk)));
-  channel.stderr.on('data', (chunk: Buffer) => deliver(chunk.toString('utf8')));
-  channel.on('exit', (code: number | null, signal?: string) => {
-    exitCode = typeof code === 'number' ? code : null;
-    exitSignal = typeof code === 'number' ? null : (signal ?? null);
-  });
-  channel.on('error', () => {
-    /* 'close' follows */
-  });
-  channel.on('close', () => {
+  const end = () => {
     if (exited) return;
     deliver(decoder.end());
     release();
+    offConnClose();
     const reason: ShellExit['reason'] = closedByUs ? 'closed' : exitCode !== null || exitSignal !== null ? 'exit' : conn.closed ? 'connection-lost' : 'exit';
     exited = { code: exitCode, signal: exitSignal, reason };
     for (const l of exitListeners) l(exited);
-  });
-  const offConnClose = conn.on('close', () => {
-    // A dropped connection may never deliver the channel's close; end the session ourselves.
-    if (!exited) channel.emit('close');
-  });
-  channel.on('close', offConnClose);
+  };
+  // A dropped connection may never deliver the channel's close; end the session ourselves.
+  const offConnClose = conn.on('close', end);
+
+  try {
+    // Wired inside ssh2's callback: a shell that exits at once must not lose its exit event.
+    channel = await conn.openShellChannel({ cols: opts.cols, rows: opts.rows, term: opts.term ?? 'xterm-256color' }, (ch) => {
+      channel = ch;
+      ch.on('data', (chunk: Buffer) => deliver(decoder.write(chunk)));
+      ch.stderr.on('data', (chunk: Buffer) => deliver(chunk.toString('utf8')));
+      ch.on('exit', (code: number | null, signal?: string) => {
+        exitCode = typeof code === 'number' ? code : null;
+        exitSignal = typeof code === 'number' ? null : (signal ?? null);
+      });
+      ch.on('error', () => {
+        /* 'close' follows */
+      });
+      ch.on('close', end);
+    });
+  } catch (e) {
+    offConnClose();
+    release();
+    throw e;
+  }
+  const ch = channel;
 
   return {
     id: randomUUID(),
     write(data) {
       if (exited) return;
-      channel.write(data);
+      ch.write(data);
     },
     resize(cols, rows) {
       checkSize(cols, rows);
-      if (!exited) channel.setWindow(rows, cols, 0, 0);
+      if (!exited) ch.setWindow(rows, cols, 0, 0);
     },
     close() {
       if (exited) return;
       closedByUs = true;
-      channel.close();
+      ch.close();
     },
     onData(listener) {
       dataListeners.add(listener);

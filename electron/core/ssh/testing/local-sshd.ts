@@ -169,6 +169,33 @@ export class LocalSshd {
     const pid = this.child?.pid;
     if (!pid) return;
     // The [priv] monitor, the user's net child and its commands: every descendant of the listener.
+    // A monitor may be forking its post-login child right now, so freeze the tree first and walk it
+    // again until it stops growing; only then kill, so that no new child escapes holding the socket.
+    const frozen = new Set<number>();
+    for (let round = 0; round < 20; round++) {
+      const found = await this.descendants(pid);
+      const fresh = found.filter((p) => !frozen.has(p));
+      if (fresh.length === 0 && round > 0) break;
+      for (const p of fresh) {
+        try {
+          process.kill(p, 'SIGSTOP');
+          frozen.add(p);
+        } catch {
+          /* already gone */
+        }
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const p of frozen) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+
+  private async descendants(pid: number): Promise<number[]> {
     const all: number[] = [];
     let level = [pid];
     while (level.length > 0) {
@@ -180,13 +207,7 @@ export class LocalSshd {
       all.push(...next);
       level = next;
     }
-    for (const p of all) {
-      try {
-        process.kill(p, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
+    return all;
   }
 
   /** Stops the listener and every session it spawned. */
