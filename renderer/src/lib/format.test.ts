@@ -40,3 +40,11 @@ describe('names and files', () => {
     expect(isNearBottom(500, 200, 1000)).toBe(false);
   });
 });
+
+describe('commandLine', () => {
+  it('quotes only what the shell needs', async () => {
+    const { commandLine } = await import('./commandLine');
+    expect(commandLine(['systemctl', 'reload', 'ssh'])).toBe('systemctl reload ssh');
+    expect(commandLine(['sh', '-c', 'echo $(reboot)'])).toBe("sh -c 'echo $(reboot)'");
+  });
+});

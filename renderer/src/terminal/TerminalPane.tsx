@@ -184,7 +184,7 @@ export function TerminalPane({ tab, visible }: { tab: TerminalTab; visible: bool
         </div>
       )}
       {tab.status === 'failed' && tab.error && (
-        <div className="terminal-banner error">
+        <div className="terminal-banner failed">
           <ErrorBox error={tab.error} title="The shell could not be opened" compact>
             <button type="button" className="small" onClick={() => reconnect(tab.key)}>
               Try again

@@ -1,18 +1,10 @@
 import { useState } from 'react';
 import type { PlanShape } from '../../../../shared/domain';
-import { shellJoin } from '../../../../shared/quote';
+import { commandLine } from '../../lib/commandLine';
 import { readPref, writePref } from '../../store/storage';
 import { Icon } from '../Icon';
 import { FileDiff, type DiffMode } from './DiffView';
 import { WarningList } from './WarningList';
-
-function commandLine(argv: string[]): string {
-  try {
-    return shellJoin(argv);
-  } catch {
-    return argv.join(' ');
-  }
-}
 
 /**
  * What a step would do, before anything changes: the summary, the warnings in

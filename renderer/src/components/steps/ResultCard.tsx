@@ -70,9 +70,12 @@ export function ResultCard({ result, plan, title }: { result: ApplyResultShape; 
         <h4>What was proved</h4>
         {result.checks.length > 0 ? <Checks checks={result.checks} label="Verification checks" /> : <p className="muted">The step reported no checks.</p>}
         {result.snapshot && (
-          <p className="muted small">
-            The snapshot “{result.snapshot.name}” from before the change is kept: revert to it any time.
-          </p>
+          <div className="result-foot">
+            <p className="muted small">The snapshot “{result.snapshot.name}” from before the change is kept: you can go back to it any time.</p>
+            <button type="button" className="small" onClick={() => openRevert(result.snapshot!.id)}>
+              Revert to “{result.snapshot.name}”…
+            </button>
+          </div>
         )}
       </section>
     );

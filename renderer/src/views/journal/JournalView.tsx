@@ -9,6 +9,7 @@ import { FileDiff } from '../../components/steps/DiffView';
 import { ResultCard } from '../../components/steps/ResultCard';
 import { WarningList } from '../../components/steps/WarningList';
 import { useNow } from '../../hooks/useNow';
+import { commandLine } from '../../lib/commandLine';
 import { saveTextFile } from '../../lib/download';
 import { formatDateTime, formatDuration, formatRelative, parseTime } from '../../lib/format';
 import { useApp } from '../../store';
@@ -168,7 +169,7 @@ function ExperimentDetails({ profile, e, expanded, onToggle, now }: { profile: s
                     <li key={i} className="command">
                       <code className="mono">
                         {c.elevated ? '# ' : '$ '}
-                        {c.argv.join(' ')}
+                        {commandLine(c.argv)}
                       </code>
                       <p className="command-why">{c.why}</p>
                     </li>
