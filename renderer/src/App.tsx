@@ -40,6 +40,13 @@ export function App() {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
 
+  // A view change can remove the focused element (a button of the old view): put focus
+  // at the start of the new view instead of leaving it on <body>.
+  useEffect(() => {
+    const active = document.activeElement;
+    if (!active || active === document.body || !active.isConnected) document.getElementById('main')?.focus({ preventScroll: true });
+  }, [view]);
+
   const View = view === 'terminal' ? null : VIEWS[view];
   return (
     <div className="shell">

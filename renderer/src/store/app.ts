@@ -43,7 +43,10 @@ export const createAppSlice: Slice<AppSlice> = (set, get) => ({
       set({ booted: true });
       void get().loadSteps();
       const active = get().activeProfile;
-      if (active) void get().connect(active);
+      if (active) {
+        void get().refreshProfileData(active);
+        void get().connect(active);
+      }
     } catch (e) {
       set({ bootError: errorText(e), booted: true });
     }

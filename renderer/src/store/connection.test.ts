@@ -39,7 +39,7 @@ describe('connection', () => {
     expect(s.vmStates.lab?.data?.state).toBe('running');
     expect(s.snapshotLists.lab?.data?.currentId).toBe('snap-2');
     expect(s.audits.lab?.report?.score.passed).toBe(1);
-    expect(bridge.callsTo('journal.list')).toEqual([{ profile: 'lab' }]);
+    expect(bridge.callsTo('journal.list')[0]).toEqual({ profile: 'lab' });
   });
 
   it('asks for the passphrase on SECRET_REQUIRED and retries with it', async () => {
@@ -119,6 +119,25 @@ describe('connection', () => {
     await store.getState().loadProfiles();
     await store.getState().connect('lab');
     expect(store.getState().connections.lab).toMatchObject({ state: 'disconnected', error: null });
+  });
+
+  it('loads the journal, VM state and snapshots even when SSH fails, so an open experiment can be reverted', async () => {
+    bridge.script['ssh.connect'] = () => {
+      throw new ScriptedError('CONNECT_FAILED', 'Connection refused by 127.0.0.1:2222.', 'Is the VM running?');
+    };
+    bridge.script['journal.list'] = () => ({
+      experiments: [{ id: 'e1', profile: 'lab', step: 'ssh', status: 'open', startedAt: '2026-11-29T06:00:00Z', snapshot: { id: 'snap-2', name: 'hl-before-ssh' }, log: [] }],
+      open: ['e1'],
+    });
+    await store.getState().boot();
+    await settle();
+    const s = store.getState();
+    expect(s.connections.lab).toMatchObject({ state: 'failed', error: { code: 'CONNECT_FAILED', hint: 'Is the VM running?' } });
+    expect(s.journals.lab?.data?.open).toEqual(['e1']);
+    expect(s.snapshotLists.lab?.data?.currentId).toBe('snap-2');
+    expect(s.vmStates.lab?.data?.state).toBe('running');
+    // No audit without SSH.
+    expect(bridge.callsTo('audit.run')).toHaveLength(0);
   });
 });
 

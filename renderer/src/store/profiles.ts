@@ -60,7 +60,11 @@ export const createProfilesSlice: Slice<ProfilesSlice> = (set, get) => ({
   selectProfile: (name, opts = {}) => {
     writePref(ACTIVE_KEY, name);
     set({ activeProfile: name });
-    if (!name || opts.connect === false) return;
+    if (!name) return;
+    // Journal, VM state and snapshots come from this machine and the hypervisor, not over SSH:
+    // an unfinished experiment is offered for revert even when the VM does not answer.
+    void get().refreshProfileData(name);
+    if (opts.connect === false) return;
     const state = get().connections[name]?.state;
     if (state !== 'connected' && state !== 'connecting' && state !== 'reconnecting') void get().connect(name);
   },

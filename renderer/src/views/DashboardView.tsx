@@ -60,6 +60,9 @@ function VmDashboard() {
 function SystemCard({ profile }: { profile: string }) {
   const conn = useApp((s) => s.connections[profile]);
   const connect = useApp((s) => s.connect);
+  const isLab = useApp((s) => s.profiles.find((p) => p.name === profile)?.origin === 'lab');
+  const labUp = useApp((s) => s.labUp);
+  const labRunning = useApp((s) => s.lab?.status === 'running');
   const report = useApp((s) => s.audits[profile]?.report ?? null);
   const kernelPlan = useApp((s) => s.runs[runKey(profile, 'kernel')]?.plan ?? null);
   const setView = useApp((s) => s.setView);
@@ -82,6 +85,11 @@ function SystemCard({ profile }: { profile: string }) {
           <button type="button" onClick={() => void connect(profile)}>
             Try again
           </button>
+          {isLab && (
+            <button type="button" onClick={() => void labUp(profile)} disabled={labRunning}>
+              {labRunning ? 'Starting the lab VM…' : 'Start the lab VM'}
+            </button>
+          )}
         </ErrorBox>
       )}
       {state === 'disconnected' && !conn?.error && (
