@@ -36,7 +36,7 @@ function keygen(): string {
 /** "ssh-ed25519 AAAA... comment" -> "ssh-ed25519 AAAA..." */
 export function publicKeyLine(text: string): string {
   const fields = text.trim().split(/\s+/);
-  if (fields.length < 2 || !/^[A-Za-z0-9@._+-]+$/.test(fields[0]!) || !/^[A-Za-z0-9+/]+={0,3}$/.test(fields[1]!)) {
+  if (fields.length < 2 || !/^(?:ssh|ecdsa|sk)-[A-Za-z0-9@._+-]+$/.test(fields[0]!) || !/^AAAA[A-Za-z0-9+/]+={0,3}$/.test(fields[1]!)) {
     throw new HardenLabError('INTERNAL', `Not an OpenSSH public key: "${text.slice(0, 60)}"`);
   }
   return `${fields[0]} ${fields[1]}`;

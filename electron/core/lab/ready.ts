@@ -15,7 +15,7 @@ import { instancePaths, type InstanceRecord } from './instance-store';
  */
 
 /** OpenSSH options that make the system client check exactly the recorded key and never prompt. */
-export function labSshOptions(rec: InstanceRecord, knownHostsFile: string): string[] {
+export function labSshOptions(rec: { name: string; keyPath: string; port?: number | undefined }, knownHostsFile: string): string[] {
   return [
     '-F',
     'none',
@@ -38,7 +38,7 @@ export function labSshOptions(rec: InstanceRecord, knownHostsFile: string): stri
     '-o',
     'LogLevel=ERROR',
     '-p',
-    String(rec.port),
+    String(rec.port ?? 22),
   ];
 }
 

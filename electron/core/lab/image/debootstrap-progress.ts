@@ -38,7 +38,7 @@ export class DebootstrapProgress {
   feed(rawLine: string): DebootstrapUpdate | null {
     const line = rawLine.trim();
     if (!line.startsWith('I: ')) {
-      if (line.startsWith('E: ') || line.startsWith('W: ')) return { message: line.slice(3), percent: this.percent };
+      if (line.startsWith('E: ') || line.startsWith('W: ')) return { message: line.slice(3), percent: this.rounded() };
       return null;
     }
     // Later stages may reuse an earlier stage's words ("Retrieving"), so only look forward.
@@ -55,7 +55,11 @@ export class DebootstrapProgress {
     const cur = STAGES[this.stage];
     if (cur && cur.to > this.percent) this.percent += (cur.to - this.percent) * STEP;
     if (cur && cur.from === 100) this.percent = 100;
-    return { message: line.slice(3), percent: Math.round(this.percent * 10) / 10 };
+    return { message: line.slice(3), percent: this.rounded() };
+  }
+
+  private rounded(): number {
+    return Math.round(this.percent * 10) / 10;
   }
 }
 

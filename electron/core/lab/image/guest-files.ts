@@ -83,15 +83,16 @@ export function secretsScript(): string {
 # operator key, has new content and is installed.
 #
 # Every process start costs tens of milliseconds under TCG and this runs
-# before sshd: shell builtins wherever they do, one sha256sum for all items.
+# before sshd: shell builtins wherever they do, one sha256sum over all items
+# read straight from fw_cfg, one process per item that has to be installed.
 # The HARDENLAB_* overrides exist for the script's own tests on the host.
 set -eu
 umask 077
 FW=\${HARDENLAB_FW_DIR:-/sys/firmware/qemu_fw_cfg/by_name/${FW_CFG_PREFIX}}
 STATE=\${HARDENLAB_STATE_DIR:-/var/lib/hardenlab/fw_cfg}
-WORK=\${HARDENLAB_WORK_DIR:-/run/hardenlab-fw_cfg}
 SSH_DIR=\${HARDENLAB_SSH_DIR:-/etc/ssh}
 LAB_USER=\${HARDENLAB_LAB_USER:-lab}
+LAB_HOME=\${HARDENLAB_LAB_HOME:-}
 
 if [ -z "\${HARDENLAB_FW_DIR:-}" ]; then
   modprobe qemu_fw_cfg 2>/dev/null || true
@@ -100,42 +101,42 @@ if [ -z "\${HARDENLAB_FW_DIR:-}" ]; then
 fi
 
 install_items() {
-  mkdir -p "$STATE" "$WORK"
-  cd "$WORK"
+  mkdir -p "$STATE"
+  set --
   for f in ${[...FW_CFG_HOST_KEY_FILES, FW_CFG_AUTHORIZED_KEYS].join(' ')}; do
-    if [ -r "$FW/$f/raw" ]; then cat "$FW/$f/raw" > "$f"; fi
+    if [ -r "$FW/$f/raw" ]; then set -- "$@" "$FW/$f/raw"; fi
   done
-  set -- *
-  if [ -e "$1" ]; then sha256sum -- "$@" > .sums; else : > .sums; fi
-  while read -r sum f; do
+  if [ $# -eq 0 ]; then return 0; fi
+  sha256sum -- "$@" > "$STATE/.seen"
+  while read -r sum path; do
+    f=\${path%/raw}
+    f=\${f##*/}
     old=
     if [ -r "$STATE/$f.sha256" ]; then read -r old < "$STATE/$f.sha256" || true; fi
     if [ "$old" = "$sum" ]; then continue; fi
     case $f in
       ${FW_CFG_AUTHORIZED_KEYS})
-        home=$(getent passwd "$LAB_USER" | cut -d: -f6)
+        home=\${LAB_HOME:-$(getent passwd "$LAB_USER" | cut -d: -f6)}
         install -d -m 700 -o "$LAB_USER" -g "$LAB_USER" "$home/.ssh"
         ak="$home/.ssh/authorized_keys"
         if [ ! -e "$ak" ]; then install -m 600 -o "$LAB_USER" -g "$LAB_USER" /dev/null "$ak"; fi
         while IFS= read -r line || [ -n "$line" ]; do
           if [ -z "$line" ] || grep -qxF -- "$line" "$ak"; then continue; fi
           printf '%s\\n' "$line" >> "$ak"
-        done < "$f"
+        done < "$path"
         echo "hardenlab: operator key authorized for user $LAB_USER"
         ;;
       *.pub)
-        install -m 644 "$f" "$SSH_DIR/$f"
+        install -m 644 "$path" "$SSH_DIR/$f"
         echo "hardenlab: installed $SSH_DIR/$f"
         ;;
       *)
-        install -m 600 "$f" "$SSH_DIR/$f"
+        install -m 600 "$path" "$SSH_DIR/$f"
         echo "hardenlab: installed $SSH_DIR/$f"
         ;;
     esac
     printf '%s\\n' "$sum" > "$STATE/$f.sha256"
-  done < .sums
-  cd /
-  rm -rf "$WORK"
+  done < "$STATE/.seen"
 }
 
 if [ -d "$FW" ]; then

@@ -32,7 +32,7 @@ export interface ImageRecipe {
 }
 
 export const LAB_RECIPE: ImageRecipe = {
-  recipeVersion: 1,
+  recipeVersion: 3,
   suite: 'bookworm',
   mirror: 'http://deb.debian.org/debian',
   components: ['main'],
