@@ -23,6 +23,7 @@ export function LiveStatus() {
   const openRevert = useApp((s) => s.openRevertDialog);
   const setView = useApp((s) => s.setView);
   const view = useApp((s) => s.view);
+  const hasProfiles = useApp((s) => s.profiles.length > 0);
   const events = useOpEvents(op?.id);
   const last = latestEvent(events);
 
@@ -31,7 +32,8 @@ export function LiveStatus() {
   const show = () => {
     if (!op) return;
     if (op.kind === 'restore') openRevert(null);
-    else if (op.kind === 'lab') setView('dashboard');
+    // The lab build shows where it was started: the first-run screen, or Connections once a VM exists.
+    else if (op.kind === 'lab') setView(hasProfiles ? 'connections' : 'dashboard');
     else if (op.kind === 'apply' && view !== 'steps' && view !== 'walkthrough') setView('steps');
     else if (op.kind === 'revert') setView('journal');
   };

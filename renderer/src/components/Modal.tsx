@@ -49,7 +49,9 @@ export function Modal({
     return () => {
       dialog.removeEventListener('close', onNativeClose);
       if (dialog.open) dialog.close();
+      // The opener may be gone (an Apply button replaced by the progress it started): fall back to the main region.
       if (previous && previous.isConnected) previous.focus();
+      else document.getElementById('main')?.focus({ preventScroll: true });
     };
   }, []);
 

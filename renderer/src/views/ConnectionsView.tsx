@@ -23,7 +23,8 @@ export function ConnectionsView() {
   const deleteProfile = useApp((s) => s.deleteProfile);
   const saveProfile = useApp((s) => s.saveProfile);
   const notify = useApp((s) => s.notify);
-  const [adding, setAdding] = useState(profiles.length === 0);
+  const labRunning = useApp((s) => s.lab?.status === 'running');
+  const [adding, setAdding] = useState(profiles.length === 0 || labRunning);
   const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
   const [forget, setForget] = useState<Profile | null>(null);
   const [rowError, setRowError] = useState<{ name: string; error: ErrorView } | null>(null);
@@ -169,7 +170,7 @@ export function ConnectionsView() {
               </button>
             )}
           </div>
-          <SetupChoices initial={profiles.length === 0 ? null : 'manual'} onDone={() => setAdding(false)} />
+          <SetupChoices initial={labRunning ? 'lab' : profiles.length === 0 ? null : 'manual'} onDone={() => setAdding(false)} />
         </div>
       )}
 
