@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { useApp, type ViewId } from './store';
 import { Sidebar } from './components/Sidebar';
 import { TopBar } from './components/TopBar';
@@ -42,7 +42,11 @@ export function App() {
 
   // A view change can remove the focused element (a button of the old view): put focus
   // at the start of the new view instead of leaving it on <body>.
+  const shownView = useRef(view);
   useEffect(() => {
+    // Only on a real change: a fresh page keeps its natural Tab order (skip link first).
+    if (shownView.current === view) return;
+    shownView.current = view;
     const active = document.activeElement;
     if (!active || active === document.body || !active.isConnected) document.getElementById('main')?.focus({ preventScroll: true });
   }, [view]);
