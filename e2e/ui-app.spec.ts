@@ -5,9 +5,66 @@
  * tabs. Every test ends by asserting no console error, no uncaught exception
  * and no CSP violation; screenshots of each screen go to e2e/artifacts.
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { artifacts, expect, test, type PageProblems } from './fixtures';
+import { artifacts, expect, root, test, type PageProblems } from './fixtures';
+
+/**
+ * These specs need a first run (no profile), whatever other spec files left in
+ * the shared server's home: they run against their own `hardenlab serve` on a
+ * fresh, empty home, started once for this file.
+ */
+let server: { url: string; stop: () => Promise<void> } | null = null;
+
+async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const home = mkdtempSync(join(tmpdir(), 'hl-e2e-ui-'));
+  const child = spawn(process.execPath, [join(root, 'electron', 'cli', 'hardenlab.mjs'), 'serve', '--json'], {
+    cwd: root,
+    env: { ...process.env, HARDENLAB_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += String(c)));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`hardenlab serve did not start within 60 s:\n${stderr}`)), 60_000);
+    child.stdout.on('data', (c) => {
+      out += String(c);
+      try {
+        resolve((JSON.parse(out) as { url: string }).url);
+        clearTimeout(timer);
+      } catch {
+        /* not complete yet */
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hardenlab serve exited with ${code}:\n${stderr}`));
+    });
+  });
+  return {
+    url,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server?.stop();
+});
+test.beforeEach(async ({ app }) => {
+  await app.goto(server!.url);
+});
 
 /** Every UI spec ends with this: no console error, no uncaught exception, no CSP violation. */
 async function expectCleanPage(app: Page, problems: PageProblems): Promise<void> {
