@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HardenLabError } from '../errors';
 import type { ProgressFn } from '../hypervisor/types';
@@ -7,6 +7,7 @@ import type { CachedImage } from './image/cache';
 import { FW_CFG_AUTHORIZED_KEYS } from './image/guest-files';
 import { instancePaths, labsDir, writeJsonAtomic, type InstanceRecord } from './instance-store';
 import { ensureOperatorKey, generateHostKeys } from './keys';
+import { pidAlive } from './lock';
 
 /**
  * Creates a lab instance from the cached image.
@@ -41,10 +42,25 @@ export function knownHostsText(name: string, keys: readonly { line: string }[]):
   return keys.map((k) => `${knownHostsAlias(name)} ${k.line}\n`).join('');
 }
 
+/** Half-made instances of processes that died while creating them. */
+async function sweepAbandonedCreations(home: string): Promise<void> {
+  let names: string[] = [];
+  try {
+    names = await readdir(labsDir(home));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = /^\.creating-.+-(\d+)$/.exec(n);
+    if (m && !pidAlive(Number(m[1]))) await rm(join(labsDir(home), n), { recursive: true, force: true });
+  }
+}
+
 export async function createInstance(name: string, image: CachedImage, opts: CreateInstanceOptions): Promise<InstanceRecord> {
   const started = Date.now();
   const paths = instancePaths(name, opts.home);
   await mkdir(labsDir(opts.home), { recursive: true, mode: 0o700 });
+  await sweepAbandonedCreations(opts.home);
   const tmp = join(labsDir(opts.home), `.creating-${name}-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
   // A directory without a record is what an interrupted creation leaves behind.

@@ -74,7 +74,7 @@ describe('lab VM', () => {
     expect((await labExecOk('sudo -n -u labpw sh -c "echo labpw | sudo -S -p \'\' id -u"')).trim()).toBe('0');
     // Usual modules load; sysctls are the kernel's defaults.
     expect(await labExecOk(['sudo', '-n', 'modprobe', '-n', '-v', 'dccp'])).toMatch(/^insmod \S*\/dccp\.ko/m);
-    expect((await labExecOk(['sysctl', '-n', 'kernel.kptr_restrict'])).trim()).toBe('0');
+    expect((await labExecOk(['/usr/sbin/sysctl', '-n', 'kernel.kptr_restrict'])).trim()).toBe('0');
   });
 
   it('accepts root with the password "lab" over SSH (checked with ssh2 against the pinned key)', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { DriverProgress } from '../hypervisor/types';
-import { labDown, labUp } from './index';
+import { imageKey, labDestroy, labDown, labUp, readInstance } from './index';
 import type { LabTestInfo } from './testing';
 
 /**
@@ -12,7 +12,8 @@ import type { LabTestInfo } from './testing';
  * <tmp>/hardenlab-test-home) so tests never touch the user's profiles, while
  * the image cache stays the normal one: the image is built once (needs root)
  * and shared by every later run. The VM is stopped when the run ends; its
- * disk stays, so the next run only boots it.
+ * disk stays, so the next run only boots it (unless the image recipe changed:
+ * then the test lab is recreated from the new image).
  *
  * Tests read it with labTestContext() from ./testing (vitest inject), or
  * from the JSON file written to <home>/lab-test.json.
@@ -44,7 +45,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   mkdirSync(home, { recursive: true, mode: 0o700 });
   // Workers started after this inherit it; labTestContext() sets it again in each worker.
   process.env.HARDENLAB_HOME = home;
-  const info = await labUp({ name: 'lab', home, onProgress: progressPrinter() });
+  const onProgress = progressPrinter();
+  // The test home is disposable: an instance made by an older image recipe would test an old baseline.
+  const existing = await readInstance('lab', home);
+  if (existing && existing.imageKey !== imageKey()) {
+    onProgress({ phase: 'instance', message: `Replacing the test lab made from image ${existing.imageKey} by one from ${imageKey()}.` });
+    await labDestroy('lab', { home });
+  }
+  const info = await labUp({ name: 'lab', home, onProgress });
   const lab: LabTestInfo = { home, info, setupSeconds: Math.round((Date.now() - started) / 100) / 10 };
   writeFileSync(join(home, 'lab-test.json'), JSON.stringify(lab, null, 2) + '\n', { mode: 0o600 });
   process.stderr.write(

@@ -50,6 +50,8 @@ export const LAB_RECIPE: ImageRecipe = {
     'sudo',
     'procps',
     'ca-certificates',
+    // systemd-logind needs it, and logind is what turns the ACPI power button into a clean shutdown.
+    'dbus',
   ],
   diskSizeMiB: 6144,
   partitionOffset: 1024 * 1024,
