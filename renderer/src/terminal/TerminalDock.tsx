@@ -1,7 +1,9 @@
-import { useRef, type KeyboardEvent } from 'react';
+import { lazy, Suspense, useRef, type KeyboardEvent } from 'react';
 import { Icon } from '../components/Icon';
 import { useApp } from '../store';
-import { TerminalPane } from './TerminalPane';
+
+// xterm.js is most of the bundle and only needed once a terminal opens: load it then.
+const TerminalPane = lazy(() => import('./TerminalPane').then((m) => ({ default: m.TerminalPane })));
 
 /**
  * Terminal tabs, docked in the window. The dock stays mounted while other
@@ -104,7 +106,9 @@ export function TerminalDock({ visible }: { visible: boolean }) {
           </div>
           {tabs.map((t) => (
             <div key={t.key} id={`tp-${t.key}`} role="tabpanel" aria-labelledby={`tt-${t.key}`} className="terminal-panel" hidden={t.key !== active}>
-              <TerminalPane key={`${t.key}-${t.generation}`} tab={t} visible={visible && t.key === active} />
+              <Suspense fallback={<div className="terminal-banner subtle">Loading the terminal…</div>}>
+                <TerminalPane key={`${t.key}-${t.generation}`} tab={t} visible={visible && t.key === active} />
+              </Suspense>
             </div>
           ))}
         </div>

@@ -240,7 +240,7 @@ function SnapshotCard({ profile }: { profile: string }) {
         <button type="button" onClick={() => setView('snapshots')}>
           Snapshots
         </button>
-        <button type="button" onClick={() => openRevert(null)} disabled={!current}>
+        <button type="button" onClick={() => openRevert(null)} disabled={!list?.data || list.data.snapshots.length === 0}>
           Revert…
         </button>
       </div>
