@@ -36,6 +36,7 @@ export const CHANNELS = [
   'terminal.open',
   'terminal.write',
   'terminal.resize',
+  'terminal.ack',
   'terminal.close',
   'op.cancel',
 ] as const;

@@ -148,6 +148,8 @@ export const contract = {
   ),
   'terminal.write': ch(z.object({ terminalId: TerminalId, data: z.string().max(65536) }).strict(), Ok),
   'terminal.resize': ch(z.object({ terminalId: TerminalId, cols: z.number().int().min(2).max(1000), rows: z.number().int().min(1).max(500) }).strict(), Ok),
+  /** The renderer has drawn this many characters of a terminal's output (xterm.js write callback): flow control. */
+  'terminal.ack': ch(z.object({ terminalId: TerminalId, chars: z.number().int().min(0).max(16 * 1024 * 1024) }).strict(), Ok),
   'terminal.close': ch(z.object({ terminalId: TerminalId }).strict(), Ok),
 
   'op.cancel': ch(z.object({ opId: OpId }).strict(), z.object({ cancelled: z.boolean() })),

@@ -3,6 +3,7 @@ import type { ParsedReq, Req, Res } from '../../shared/contract';
 import { createCore, type Core } from '../core/api/core';
 import { dispatch } from '../core/api/dispatch';
 import { CoreCallError, type CliIO } from './io';
+import { cliPrompter } from './prompter';
 
 /** What every command receives: the parsed global flags, the IO, and a lazily created core. */
 export interface CommandContext {
@@ -13,12 +14,12 @@ export interface CommandContext {
   print(value: unknown, human: () => string): void;
 }
 
-export function createContext(io: CliIO, json: boolean, version: string): CommandContext & { dispose(): Promise<void> } {
+export function createContext(io: CliIO, json: boolean, version: string, trustHostKey?: string): CommandContext & { dispose(): Promise<void> } {
   let core: Core | null = null;
   let unsubscribe: (() => void) | null = null;
   const getCore = () => {
     if (!core) {
-      core = createCore({ door: 'cli', version });
+      core = createCore({ door: 'cli', version, prompter: cliPrompter(io, trustHostKey, io.isTTY && Boolean(process.stdin.isTTY)) });
       // Progress goes to stderr so stdout stays clean for --json consumers.
       unsubscribe = core.services.events.subscribe((name, payload) => {
         if (name === 'progress') {

@@ -36,7 +36,7 @@ function helpFor(cmds: Command[], title: string): string {
 
 const TOP_HELP = () =>
   helpFor(COMMANDS, 'hardenlab: trial host and kernel hardening on a lab VM, with a snapshot to go back to.\n\nUsage: hardenlab COMMAND [options] [--json]') +
-  `\nGlobal options:\n  --json      machine-readable output on stdout (progress stays on stderr)\n  --help, -h  help for any command\n  --version   print the version\n\nExit codes: 0 ok, 1 a check or operation failed, 2 usage or bad input.\n`;
+  `\nGlobal options:\n  --json      machine-readable output on stdout (progress stays on stderr)\n  --help, -h  help for any command\n  --version   print the version\n  --trust-host-key SHA256:...  accept this (and only this) unknown host key without asking\n\nExit codes: 0 ok, 1 a check or operation failed, 2 usage or bad input.\n`;
 
 /**
  * Runs one command line and returns the exit code; never calls process.exit,
@@ -45,10 +45,20 @@ const TOP_HELP = () =>
 export async function runCli(argv: string[], io: CliIO = processIO): Promise<number> {
   // --json and --help may appear anywhere before a `--` separator.
   const dash = argv.indexOf('--');
-  const head = dash < 0 ? argv : argv.slice(0, dash);
+  const head = dash < 0 ? [...argv] : argv.slice(0, dash);
   const tail = dash < 0 ? [] : argv.slice(dash);
   const json = head.includes('--json');
   const help = head.includes('--help') || head.includes('-h');
+  let trustHostKey: string | undefined;
+  const trustAt = head.indexOf('--trust-host-key');
+  if (trustAt >= 0) {
+    trustHostKey = head[trustAt + 1];
+    if (!trustHostKey || !/^SHA256:[A-Za-z0-9+/]{43}$/.test(trustHostKey)) {
+      io.err('--trust-host-key needs a fingerprint such as SHA256:abc... (43 characters after the colon).\n');
+      return EXIT.USAGE;
+    }
+    head.splice(trustAt, 2);
+  }
   const args = [...head.filter((a) => a !== '--json' && a !== '--help' && a !== '-h'), ...tail];
 
   if (args[0] === '--version' || args[0] === 'version') {
@@ -85,7 +95,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     return EXIT.OK;
   }
 
-  const ctx = createContext(io, json, version());
+  const ctx = createContext(io, json, version(), trustHostKey);
   try {
     return await cmd.run!(rest, ctx);
   } catch (e) {

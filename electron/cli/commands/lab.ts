@@ -1,6 +1,6 @@
 import { parse, noExtraPositionals } from '../args';
-import { EXIT } from '../io';
-import { arrivesWith } from './stubs';
+import { EXIT, UsageError } from '../io';
+import { labDestroy, labStatus } from '../../core/lab/index';
 import type { Command } from './types';
 
 const nameOpt = { name: { type: 'string' as const, default: 'lab' } };
@@ -38,18 +38,29 @@ export const labCommand: Command = {
       name: 'status',
       summary: 'Show whether the lab VM is built and running',
       usage: 'hardenlab lab status [--name NAME] [--json]',
-      async run(args) {
-        parse(args, nameOpt);
-        return arrivesWith('the lab VM (issue #3)');
+      async run(args, ctx) {
+        const { values, positionals } = parse(args, nameOpt);
+        noExtraPositionals(positionals, 0, this.usage);
+        const st = await labStatus(values.name, { home: ctx.core().services.home });
+        ctx.print(st, () =>
+          st.exists
+            ? [`Lab VM "${st.name}": ${st.state}`, `  ssh       ${st.user}@${st.host}:${st.port ?? '?'} (key ${st.keyPath})`, `  host key  ${st.hostKeyFingerprint}`, `  accel     ${st.accel ?? '?'}${st.accelNote ? ` (${st.accelNote})` : ''}`, `  snapshots ${st.snapshotCount ?? 0}`, `  image     ${st.imageKey}${st.imageCached ? '' : ' (not cached)'}`].join('\n')
+            : `Lab VM "${st.name}" does not exist yet${st.imageCached ? ' (its image is cached)' : ''}: run \`hardenlab lab up\`.`,
+        );
+        return EXIT.OK;
       },
     },
     {
       name: 'destroy',
       summary: 'Stop the lab VM and delete its disk, snapshots and profile (the cached image stays)',
-      usage: 'hardenlab lab destroy [--name NAME] --yes',
-      async run(args) {
-        parse(args, { ...nameOpt, yes: { type: 'boolean' } });
-        return arrivesWith('the lab VM (issue #3)');
+      usage: 'hardenlab lab destroy [--name NAME] [--delete-image] --yes',
+      async run(args, ctx) {
+        const { values, positionals } = parse(args, { ...nameOpt, yes: { type: 'boolean' }, 'delete-image': { type: 'boolean' } });
+        noExtraPositionals(positionals, 0, this.usage);
+        if (!values.yes) throw new UsageError(`This deletes the lab VM "${values.name}", its snapshots and its profile. Pass --yes to confirm.`);
+        const r = await labDestroy(values.name, { home: ctx.core().services.home, deleteImage: values['delete-image'] === true });
+        ctx.print(r, () => (r.destroyed ? `Lab VM "${values.name}" destroyed${r.imageDeleted ? ', and its cached image deleted' : ''}.` : `There was no lab VM "${values.name}".`));
+        return EXIT.OK;
       },
     },
     {

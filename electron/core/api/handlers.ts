@@ -1,20 +1,65 @@
-import { HardenLabError } from '../errors';
+import { ProfileSchema, type Profile } from '../../../shared/profile';
+import type { LabInfoShape, VmInfoShape } from '../../../shared/domain';
 import { runDoctor } from '../doctor';
+import { HardenLabError, toErrorInfo } from '../errors';
+import { exportExperiment } from '../engine/report';
+import type { HypervisorDriver, ProgressFn } from '../hypervisor/types';
+import { labDown, labUp, listLabs } from '../lab/index';
+import { sshCheck } from '../ssh/ssh-check';
+import { importSshConfig } from '../ssh/ssh-config-import';
 import type { Handlers } from './dispatch';
 import type { CoreServices } from './core';
 
-const CAPABILITY = {
-  ssh: 'the SSH layer (issue #4)',
-  hypervisor: 'the hypervisor drivers and lab VM (issue #3)',
-  engine: 'the hardening engine (issue #5)',
-  terminal: 'terminal tabs (issue #4)',
-} as const;
-
-function notYet(what: keyof typeof CAPABILITY): never {
-  throw new HardenLabError('NOT_IMPLEMENTED', `This arrives with ${CAPABILITY[what]}.`, { hint: 'It is not available in this build yet.' });
-}
-
+/**
+ * The implementation of every channel of the contract, shared by the three
+ * doors. Requests arrive parsed (dispatch.ts); replies are validated on the
+ * way out. Long operations take an opId: their progress goes out as events
+ * and `op.cancel` aborts them where that is safe.
+ */
 export function createHandlers(s: CoreServices): Handlers {
+  const progress = (opId: string | undefined, phase: string, message: string, percent?: number, level: 'info' | 'warn' | 'error' = 'info') => {
+    if (opId) s.events.emit('progress', { opId, phase, message, level, at: new Date().toISOString(), ...(percent !== undefined ? { percent: Math.max(0, Math.min(100, percent)) } : {}) });
+  };
+  const driverProgress = (opId: string | undefined): ProgressFn => (p) => progress(opId, p.phase, p.message, p.percent);
+
+  const withOp = async <T>(opId: string | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const op = s.operations.begin(opId);
+    try {
+      return await fn(op.signal);
+    } catch (e) {
+      progress(opId, 'error', toErrorInfo(e).message, undefined, 'error');
+      throw e;
+    } finally {
+      op.end();
+    }
+  };
+
+  const vmOf = async (name: string): Promise<{ profile: Profile; driver: HypervisorDriver; vm: string }> => {
+    const profile = await s.profiles.get(name);
+    if (!profile.hypervisor) {
+      throw new HardenLabError('NO_WAY_BACK', `The profile "${profile.name}" is not linked to a hypervisor VM, so it has no snapshots.`, {
+        hint: 'Edit the profile and choose its VirtualBox or QEMU VM.',
+      });
+    }
+    return { profile, driver: await s.drivers.getDriver(profile.hypervisor.kind), vm: profile.hypervisor.vm };
+  };
+
+  const labInfo = (l: Awaited<ReturnType<typeof listLabs>>[number]): LabInfoShape | null =>
+    l.port && l.keyPath && l.hostKeyFingerprint
+      ? {
+          name: l.name,
+          host: l.host ?? '127.0.0.1',
+          port: l.port,
+          user: l.user ?? 'lab',
+          keyPath: l.keyPath,
+          hostKeyFingerprint: l.hostKeyFingerprint,
+          hypervisor: 'qemu',
+          vm: l.name,
+          state: l.state,
+          ...(l.accel ? { accel: l.accel } : {}),
+        }
+      : null;
+
   return {
     'app.info': async () => ({
       name: 'Harden Lab',
@@ -22,45 +67,207 @@ export function createHandlers(s: CoreServices): Handlers {
       door: s.door,
       platform: `${process.platform}-${process.arch}`,
       dataDir: s.home,
-      features: [],
+      features: ['ssh', 'snapshots', 'lab', 'engine', 'terminal', ...(s.storedSecrets?.available() ? ['keychain'] : [])],
     }),
     'app.doctor': async () => runDoctor(),
 
     'profiles.list': async () => ({ profiles: await s.profiles.list() }),
-    'profiles.save': async (req) => ({ profile: await s.profiles.save(req.profile), secretStored: false }),
-    'profiles.delete': async (req) => ({ deleted: await s.profiles.delete(req.name) }),
-    'profiles.importSshConfig': async () => notYet('ssh'),
+    'profiles.save': async (req) => {
+      const profile = await s.profiles.save(req.profile);
+      let secretStored = false;
+      if (req.secret) {
+        await s.sessionSecrets.set(profile.name, req.secret.kind, req.secret.value);
+        if (req.secret.remember && s.storedSecrets?.available()) {
+          await s.storedSecrets.set(profile.name, req.secret.kind, req.secret.value);
+          secretStored = true;
+        }
+      }
+      return { profile, secretStored };
+    },
+    'profiles.delete': async (req) => {
+      await s.connections.disconnect(req.name);
+      await s.secrets.delete(req.name);
+      return { deleted: await s.profiles.delete(req.name) };
+    },
+    'profiles.importSshConfig': async (req) => {
+      const candidates = importSshConfig(req.host ? { host: req.host } : {});
+      const out: Profile[] = [];
+      for (const c of candidates) {
+        const parsed = ProfileSchema.safeParse({ ...c.profile, origin: 'ssh-config' });
+        if (parsed.success) out.push(parsed.data);
+      }
+      return { candidates: out };
+    },
 
-    'ssh.connect': async () => notYet('ssh'),
-    'ssh.disconnect': async () => notYet('ssh'),
-    'ssh.status': async () => ({ connections: [] }),
-    'ssh.hostKeyAnswer': async () => notYet('ssh'),
-    'ssh.forgetHostKey': async () => notYet('ssh'),
+    'ssh.connect': async (req) =>
+      withOp(req.opId, async (signal) => {
+        const profile = await s.profiles.get(req.profile);
+        if (req.password !== undefined) await s.sessionSecrets.set(profile.name, 'password', req.password);
+        if (req.passphrase !== undefined) await s.sessionSecrets.set(profile.name, 'passphrase', req.passphrase);
+        progress(req.opId, 'connect', `Connecting to ${profile.user}@${profile.host}:${profile.port}.`);
+        const r = await sshCheck(profile, { manager: s.connections, signal });
+        return {
+          profile: r.profile,
+          hostKey: r.hostKey,
+          authMethod: r.authMethod,
+          elevation: r.elevation,
+          ...(r.os ? { os: r.os } : {}),
+          ...(r.kernel ? { kernel: r.kernel } : {}),
+          durationMs: r.durationMs,
+        };
+      }),
+    'ssh.disconnect': async (req) => {
+      await s.connections.disconnect(req.profile);
+      return { ok: true as const };
+    },
+    'ssh.status': async () => ({ connections: s.connections.status() }),
+    'ssh.hostKeyAnswer': async (req) => {
+      if (!s.hostKeys.answer(req.promptId, req.decision)) {
+        throw new HardenLabError('NOT_FOUND', 'That host-key question is no longer open (it was answered or timed out).', { hint: 'Connect again to be asked again.' });
+      }
+      return { ok: true as const };
+    },
+    'ssh.forgetHostKey': async (req) => ({ removed: (await s.connections.forgetHostKey(req.host, req.port)).removed }),
 
-    'vm.list': async () => notYet('hypervisor'),
-    'vm.state': async () => notYet('hypervisor'),
-    'snapshots.list': async () => notYet('hypervisor'),
-    'snapshots.take': async () => notYet('hypervisor'),
-    'snapshots.restore': async () => notYet('hypervisor'),
-    'snapshots.delete': async () => notYet('hypervisor'),
+    'vm.list': async (req) => {
+      const vms: VmInfoShape[] = [];
+      const unavailable: Array<{ hypervisor: 'virtualbox' | 'qemu'; reason: string }> = [];
+      const kinds = req.hypervisor ? [req.hypervisor] : (['virtualbox', 'qemu'] as const);
+      for (const kind of kinds) {
+        try {
+          const driver = await s.drivers.getDriver(kind);
+          const avail = await driver.availability();
+          if (!avail.available) {
+            unavailable.push({ hypervisor: kind, reason: avail.detail ?? `${kind} is not installed.` });
+            continue;
+          }
+          vms.push(...(await driver.listVms()));
+        } catch (e) {
+          unavailable.push({ hypervisor: kind, reason: toErrorInfo(e).message });
+        }
+      }
+      return { vms, unavailable };
+    },
+    'vm.state': async (req) => {
+      const { driver, vm } = await vmOf(req.profile);
+      return driver.vmInfo(vm);
+    },
 
-    'steps.list': async () => ({ steps: [] }),
-    'steps.plan': async () => notYet('engine'),
-    'steps.apply': async () => notYet('engine'),
-    'revert.experiment': async () => notYet('engine'),
-    'journal.list': async () => ({ experiments: [], open: [] }),
-    'journal.resolve': async () => notYet('engine'),
-    'journal.export': async () => notYet('engine'),
-    'audit.run': async () => notYet('engine'),
+    'snapshots.list': async (req) => {
+      const { driver, vm } = await vmOf(req.profile);
+      return driver.listSnapshots(vm);
+    },
+    'snapshots.take': async (req) =>
+      withOp(req.opId, async (signal) => {
+        const { driver, vm } = await vmOf(req.profile);
+        progress(req.opId, 'snapshot', `Taking the snapshot "${req.name}".`);
+        const snapshot = await driver.takeSnapshot(vm, req.name, { ...(req.description ? { description: req.description } : {}), live: true, onProgress: driverProgress(req.opId), signal });
+        progress(req.opId, 'done', `Snapshot "${snapshot.name}" taken.`);
+        return { snapshot };
+      }),
+    'snapshots.restore': async (req) =>
+      withOp(req.opId, async () => {
+        const started = Date.now();
+        const { profile, driver, vm } = await vmOf(req.profile);
+        const list = await driver.listSnapshots(vm);
+        const snapshot = list.snapshots.find((x) => x.id === req.snapshot) ?? list.snapshots.find((x) => x.name === req.snapshot);
+        if (!snapshot) {
+          throw new HardenLabError('SNAPSHOT_NOT_FOUND', `${profile.name} has no snapshot "${req.snapshot}". Nothing was changed.`, { hint: 'Pick one from the snapshot list.' });
+        }
+        // Once the restore starts it is not cancelled: a half-restored VM is worse than either state.
+        s.terminals.closeAll();
+        s.connections.forget(profile.name);
+        await driver.restoreSnapshot(vm, snapshot.id, { onProgress: driverProgress(req.opId) });
+        progress(req.opId, 'reconnect', 'Waiting for SSH on the restored VM.');
+        let reconnected = false;
+        try {
+          await s.connections.waitForSsh(profile, { deadlineMs: 5 * 60_000, onProgress: (p) => progress(req.opId, 'reconnect', p.message) });
+          reconnected = true;
+          progress(req.opId, 'done', `Back at "${snapshot.name}"; SSH is connected.`);
+        } catch (e) {
+          progress(req.opId, 'done', `Restored "${snapshot.name}", but SSH did not come back: ${toErrorInfo(e).message}`, undefined, 'warn');
+        }
+        s.events.emit('journal.changed', { profile: profile.name });
+        return { snapshot, reconnected, durationMs: Date.now() - started };
+      }),
+    'snapshots.delete': async (req) => {
+      const { profile, driver, vm } = await vmOf(req.profile);
+      const list = await driver.listSnapshots(vm);
+      const snapshot = list.snapshots.find((x) => x.id === req.snapshot) ?? list.snapshots.find((x) => x.name === req.snapshot);
+      if (!snapshot) throw new HardenLabError('SNAPSHOT_NOT_FOUND', `${profile.name} has no snapshot "${req.snapshot}".`);
+      await driver.deleteSnapshot(vm, snapshot.id);
+      return { ok: true as const };
+    },
 
-    'lab.list': async () => ({ labs: [] }),
-    'lab.up': async () => notYet('hypervisor'),
-    'lab.down': async () => notYet('hypervisor'),
+    'steps.list': async () => ({ steps: s.engine.listSteps() }),
+    'steps.plan': async (req) =>
+      withOp(req.opId, async (signal) => ({ plan: await s.engine.plan(req.profile, req.step, req.options, { ...(req.opId ? { opId: req.opId } : {}), signal }) })),
+    'steps.apply': async (req) =>
+      withOp(req.opId, async (signal) => ({
+        result: await s.engine.apply(req.profile, req.planId, { confirmWarnings: req.confirmWarnings, ...(req.opId ? { opId: req.opId } : {}), signal }),
+      })),
+    'revert.experiment': async (req) =>
+      withOp(req.opId, async (signal) => s.engine.revert(req.profile, req.experimentId, { ...(req.opId ? { opId: req.opId } : {}), signal })),
 
-    'terminal.open': async () => notYet('terminal'),
-    'terminal.write': async () => notYet('terminal'),
-    'terminal.resize': async () => notYet('terminal'),
-    'terminal.close': async () => notYet('terminal'),
+    'journal.list': async (req) => {
+      const names = req.profile ? [req.profile] : await s.journal.profiles();
+      const experiments = [];
+      for (const n of names) experiments.push(...(await s.journal.read(n)).experiments);
+      experiments.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+      return { experiments, open: experiments.filter((e) => e.status === 'open').map((e) => e.id) };
+    },
+    'journal.resolve': async (req) => {
+      await s.engine.resolve(req.profile, req.experimentId);
+      return { ok: true as const };
+    },
+    'journal.export': async (req) => {
+      const { experiments } = await s.journal.read(req.profile);
+      return exportExperiment(experiments, req.experimentId, req.format, req.profile);
+    },
+
+    'audit.run': async (req) => withOp(req.opId, async (signal) => s.engine.audit(req.profile, { ...(req.opId ? { opId: req.opId } : {}), signal })),
+
+    'lab.list': async () => ({ labs: (await listLabs({ home: s.home })).map(labInfo).filter((x): x is LabInfoShape => x !== null) }),
+    'lab.up': async (req) =>
+      withOp(req.opId, async (signal) => {
+        const info = await labUp({ name: req.name, home: s.home, onProgress: driverProgress(req.opId), signal });
+        progress(req.opId, 'done', `The lab VM "${info.name}" is up on ${info.host}:${info.port}.`);
+        return {
+          name: info.name,
+          host: info.host,
+          port: info.port,
+          user: info.user,
+          keyPath: info.keyPath,
+          hostKeyFingerprint: info.hostKeyFingerprint,
+          hypervisor: info.hypervisor,
+          vm: info.vm,
+          state: info.state,
+          accel: info.accel,
+        };
+      }),
+    'lab.down': async (req) => {
+      await s.connections.disconnect(req.name);
+      await labDown(req.name, { home: s.home });
+      return { ok: true as const };
+    },
+
+    'terminal.open': async (req) => ({ terminalId: await s.terminals.open(await s.profiles.get(req.profile), req.cols, req.rows) }),
+    'terminal.write': async (req) => {
+      s.terminals.write(req.terminalId, req.data);
+      return { ok: true as const };
+    },
+    'terminal.resize': async (req) => {
+      s.terminals.resize(req.terminalId, req.cols, req.rows);
+      return { ok: true as const };
+    },
+    'terminal.ack': async (req) => {
+      s.terminals.ack(req.terminalId, req.chars);
+      return { ok: true as const };
+    },
+    'terminal.close': async (req) => {
+      s.terminals.close(req.terminalId);
+      return { ok: true as const };
+    },
 
     'op.cancel': async (req) => ({ cancelled: s.operations.cancel(req.opId) }),
   };

@@ -1,57 +1,27 @@
 import { HardenLabError, isHardenLabError } from '../errors';
 import type { HypervisorDriver, HypervisorKind } from './types';
 import { createVirtualBoxDriver } from './virtualbox';
+import { createQemuDriver } from './qemu/index';
 
 /**
- * One driver instance per hypervisor kind, created on first use. The QEMU
- * driver lives in ./qemu/index.ts and must export
- *
- *     export function createQemuDriver(): HypervisorDriver
- *
- * It is loaded lazily so that code which only needs VirtualBox never pays for
- * (or breaks on) the QEMU module.
+ * One driver instance per hypervisor kind, created on first use.
  */
 export type DriverLoader = () => Promise<HypervisorDriver>;
 
 export interface DriverRegistry {
   getDriver(kind: HypervisorKind): Promise<HypervisorDriver>;
   /**
-   * Every driver whose module loads, in a stable order (virtualbox, qemu).
-   * A driver that loads but whose hypervisor is not installed is included:
-   * its availability() says so.
+   * Every driver, in a stable order (virtualbox, qemu). A driver whose
+   * hypervisor is not installed is included: its availability() says so.
    */
   allDrivers(): Promise<HypervisorDriver[]>;
 }
 
 export const HYPERVISOR_KINDS: readonly HypervisorKind[] = ['virtualbox', 'qemu'];
 
-interface QemuModule {
-  createQemuDriver?: () => HypervisorDriver;
-}
-
-// A specifier held in a variable: this file then compiles whether or not the
-// QEMU module is present yet, and the module is resolved only when asked for.
-const QEMU_MODULE = './qemu/index';
-
-async function loadQemu(): Promise<HypervisorDriver> {
-  let mod: QemuModule;
-  try {
-    mod = (await import(/* @vite-ignore */ QEMU_MODULE)) as QemuModule;
-  } catch (e) {
-    throw new HardenLabError('NOT_IMPLEMENTED', 'The QEMU driver is not part of this build of Harden Lab.', {
-      hint: 'Use a VirtualBox VM, or a build that includes electron/core/hypervisor/qemu.',
-      cause: e,
-    });
-  }
-  if (typeof mod.createQemuDriver !== 'function') {
-    throw new HardenLabError('INTERNAL', 'The QEMU driver module does not export createQemuDriver().');
-  }
-  return mod.createQemuDriver();
-}
-
 export const DEFAULT_LOADERS: Record<HypervisorKind, DriverLoader> = {
   virtualbox: async () => createVirtualBoxDriver(),
-  qemu: loadQemu,
+  qemu: async () => createQemuDriver(),
 };
 
 export function createDriverRegistry(loaders: Record<HypervisorKind, DriverLoader> = DEFAULT_LOADERS): DriverRegistry {

@@ -183,6 +183,31 @@ export class ConnectionManager {
     return this.knownHosts.remove(host, port);
   }
 
+  /**
+   * A separate, brand-new connection with the same trust and secrets, not
+   * shared and not kept: the proof that the VM can still be reached the way
+   * the operator reaches it (it never prompts; an unknown key is an error).
+   * The caller closes it.
+   */
+  connectFresh(profile: Profile, extra: { timeoutMs?: number; signal?: AbortSignal; user?: string } = {}): Promise<SshConnection> {
+    const target = extra.user ? { ...profile, user: extra.user } : profile;
+    return connect(target, {
+      secrets: this.opts.secrets,
+      ...(this.opts.knownHostsPath ? { knownHostsPath: this.opts.knownHostsPath } : {}),
+      userKnownHostsPath: this.opts.userKnownHostsPath ?? null,
+      sessionEntries: this.sessionTrust,
+      timeoutMs: extra.timeoutMs ?? this.opts.connectTimeoutMs ?? 20_000,
+      ...(this.opts.maxSessions !== undefined ? { maxSessions: this.opts.maxSessions } : {}),
+      ...(this.opts.env ? { env: this.opts.env } : {}),
+      ...(extra.signal ? { signal: extra.signal } : {}),
+    });
+  }
+
+  /** Forgets the connection at once without a polite close (it is known to be dead: reboot, restore). */
+  forget(name: string): void {
+    this.drop(name);
+  }
+
   private drop(name: string): void {
     const slot = this.slots.get(name);
     if (!slot) return;

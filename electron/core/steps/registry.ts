@@ -1,0 +1,5 @@
+import type { AnyStep } from '../engine/step';
+import { sshStep } from './ssh/step';
+
+/** Every hardening step, in no particular order (guideOrder sorts them). Adding a step is adding it here. */
+export const ALL_STEPS: readonly AnyStep[] = [sshStep];
