@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, Menu, net, protocol, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, net, protocol, safeStorage, session, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EVENT_IPC_CHANNEL } from '../../shared/channels';
@@ -26,7 +26,8 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 }
 
-const core = createCore({ door: 'electron', version: app.getVersion() });
+// Secrets the user asks to remember are kept encrypted with the OS keychain (safeStorage), never in clear.
+const core = createCore({ door: 'electron', version: app.getVersion(), encryption: safeStorage });
 
 function serveAppScheme(): void {
   protocol.handle(APP_SCHEME, async (request) => {
