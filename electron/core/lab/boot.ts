@@ -4,7 +4,7 @@ import { pickLocalPort, ephemeralPort } from '../net/free-port';
 import { decideAccel, type ProbeResult } from '../hypervisor/qemu/accel';
 import { buildQemuArgv, chooseQmpSocketPath, DISK_NODE, type Accel, type FwCfgFile } from '../hypervisor/qemu/args';
 import { isPortConflict, kvmDeviceState, launchDaemonized, probeKvm, readPidFile, requireQemu, signalPid, vmProcessAlive, waitForExit } from '../hypervisor/qemu/process';
-import { QmpClient, withQmp } from '../hypervisor/qemu/qmp-client';
+import { withQmp, type QmpClient } from '../hypervisor/qemu/qmp-client';
 import { parseQueryStatus } from '../hypervisor/qemu/qmp-parse';
 import { readSnapshotMeta, writeSnapshotMeta } from '../hypervisor/qemu/snapshot-store';
 import type { ProgressFn } from '../hypervisor/types';
@@ -18,6 +18,11 @@ import { ensureRuntimeDir, instanceKey } from './runtime-dir';
  */
 
 let kvmProbe: ProbeResult | undefined;
+
+/** The guest died of a KVM internal error after the probe passed: use TCG from now on in this process. */
+export function markKvmBroken(detail: string): void {
+  kvmProbe = { ok: false, detail };
+}
 
 /** Forget the KVM verdict (tests; or after the user fixed /dev/kvm). */
 export function resetAccelCache(): void {

@@ -44,7 +44,7 @@ export function knownHostsText(name: string, keys: readonly { line: string }[]):
 
 /** Half-made instances of processes that died while creating them. */
 async function sweepAbandonedCreations(home: string): Promise<void> {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = await readdir(labsDir(home));
   } catch {

@@ -8,14 +8,14 @@ import { readSnapshotMeta } from '../hypervisor/qemu/snapshot-store';
 import { vmStateFrom } from '../hypervisor/qemu/state';
 import type { ProgressFn, VmState } from '../hypervisor/types';
 import { withQmp } from '../hypervisor/qemu/qmp-client';
-import { isInstanceRunning, queryRunStatus, startInstance, stopInstance, type StopOutcome } from './boot';
+import { isInstanceRunning, markKvmBroken, queryRunStatus, startInstance, stopInstance, type StopOutcome } from './boot';
 import { createInstance, LAB_USER } from './create';
 import { findImage, imagesDir } from './image/cache';
 import { ensureImage } from './image/build';
 import { imageKey } from './image/recipe';
 import { assertLabName, instancePaths, listInstanceNames, readInstance, requireInstance, updateInstance, type InstanceRecord } from './instance-store';
 import { withLabLock } from './lab-lock';
-import { waitForLabSsh } from './ready';
+import { GuestStoppedError, waitForLabSsh } from './ready';
 
 /**
  * The disposable lab VM: build the image once, create an instance from it,
@@ -167,9 +167,21 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabProfileInfo> {
         }
         await waitForLabSsh(rec, { home, timeoutMs: opts.sshTimeoutMs ?? 5 * 60_000, ...(progress ? { onProgress: progress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
       } else {
-        const launchedAt = Date.now();
-        rec = await startInstance(rec, { home, ...(progress ? { onProgress: progress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
-        const times = await waitForLabSsh(rec, { home, timeoutMs: opts.sshTimeoutMs ?? 5 * 60_000, ...(progress ? { onProgress: progress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+        let launchedAt = Date.now();
+        const common = { home, ...(progress ? { onProgress: progress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+        rec = await startInstance(rec, common);
+        let times;
+        try {
+          times = await waitForLabSsh(rec, { ...common, timeoutMs: opts.sshTimeoutMs ?? 5 * 60_000 });
+        } catch (e) {
+          // Nested KVM can pass the firmware probe and still fail once the kernel runs: retry under TCG.
+          if (!(e instanceof GuestStoppedError && e.runState === 'internal-error' && rec.accel === 'kvm')) throw e;
+          markKvmBroken('the guest kernel stopped with a KVM internal error');
+          await stopInstance(rec, { home, gracefulTimeoutMs: 0 });
+          launchedAt = Date.now();
+          rec = await startInstance(await requireInstance(name, home), common);
+          times = await waitForLabSsh(rec, { ...common, timeoutMs: opts.sshTimeoutMs ?? 5 * 60_000 });
+        }
         const bootSeconds = Math.round((Date.now() - launchedAt) / 100) / 10;
         rec = await updateInstance(name, { bootSeconds }, home);
         timings.bannerSeconds = Math.round(times.bannerSeconds * 10) / 10;
@@ -233,7 +245,7 @@ export async function labStatus(name = 'lab', opts: { home?: string; cache?: str
   const pid = (await readPidFile(paths.pidFile)) ?? rec.pid;
   const alive = await vmProcessAlive(pid, rec.disk);
   const meta = await readSnapshotMeta(paths.snapshots).catch(() => null);
-  const state = vmStateFrom({ processAlive: alive, qmpStatus: alive ? await queryRunStatus(rec.qmpSocket) : null, pendingLoad: meta?.pendingLoad != null });
+  const state = vmStateFrom({ processAlive: alive, qmpStatus: alive ? await queryRunStatus(rec.qmpSocket) : null, pendingLoad: meta !== null && meta.pendingLoad !== null });
   const s: LabStatus = {
     name,
     exists: true,

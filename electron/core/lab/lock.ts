@@ -31,7 +31,7 @@ async function tryAcquire(file: string): Promise<boolean> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
-  let owner = NaN;
+  let owner: number;
   try {
     owner = Number.parseInt((await readFile(file, 'utf8')).trim(), 10);
   } catch {

@@ -14,6 +14,15 @@ import { instancePaths, type InstanceRecord } from './instance-store';
  * proves the guest installed our keys and sshd accepts them.
  */
 
+/** The guest stopped while booting (KVM internal error, kernel panic): there is nothing left to wait for. */
+export class GuestStoppedError extends HardenLabError {
+  readonly runState: string;
+  constructor(vm: string, runState: string, consoleTail: string) {
+    super('DRIVER_FAILED', `Lab VM "${vm}" stopped while booting (QEMU state "${runState}").`, consoleTail ? { detail: consoleTail } : {});
+    this.runState = runState;
+  }
+}
+
 /** OpenSSH options that make the system client check exactly the recorded key and never prompt. */
 export function labSshOptions(rec: { name: string; keyPath: string; port?: number | undefined }, knownHostsFile: string): string[] {
   return [
@@ -83,9 +92,7 @@ export async function waitForLabSsh(rec: InstanceRecord, opts: ReadyOptions = {}
       }
       if (++checks % 10 === 0) {
         const st = await queryRunStatus(rec.qmpSocket);
-        if (st === 'internal-error' || st === 'guest-panicked') {
-          throw new HardenLabError('DRIVER_FAILED', `Lab VM "${rec.name}" stopped with QEMU state "${st}".`, { detail: (await consoleTail(paths)) || undefined });
-        }
+        if (st === 'internal-error' || st === 'guest-panicked') throw new GuestStoppedError(rec.name, st, await consoleTail(paths));
       }
     },
   });
@@ -93,23 +100,23 @@ export async function waitForLabSsh(rec: InstanceRecord, opts: ReadyOptions = {}
   opts.onProgress?.({ phase: 'ssh', message: `sshd answers (${banner}); logging in as ${rec.user}` });
 
   const ssh = sshBinary();
-  let last = '';
   for (;;) {
     if (opts.signal?.aborted) throw new HardenLabError('CANCELLED', 'Waiting for SSH was cancelled.');
     const r = await run(ssh, [...labSshOptions(rec, paths.knownHosts), `${rec.user}@127.0.0.1`, 'true'], { timeoutMs: 60_000, signal: opts.signal });
     if (r.code === 0) return { bannerSeconds, loginSeconds: (Date.now() - started) / 1000, banner };
-    last = r.stderr.trim();
-    if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/i.test(last)) {
+    const why = r.stderr.trim();
+    if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/i.test(why)) {
       throw new HardenLabError('HOST_KEY_CHANGED', `Lab VM "${rec.name}" presented a host key other than the one recorded when it was created.`, {
         hint: 'Something else may be answering on that port; destroy and recreate the lab if its keys were changed on purpose.',
-        detail: last,
+        detail: why,
       });
     }
-    if (Date.now() > deadline) break;
+    if (Date.now() > deadline) {
+      throw new HardenLabError('TIMEOUT', `Lab VM "${rec.name}" answers SSH but the operator key is not accepted.`, {
+        hint: `The guest may not have installed its keys; see ${paths.consoleLog}.`,
+        detail: why,
+      });
+    }
     await new Promise((res) => setTimeout(res, 1000));
   }
-  throw new HardenLabError('TIMEOUT', `Lab VM "${rec.name}" answers SSH but the operator key is not accepted.`, {
-    hint: `The guest may not have installed its keys; see ${paths.consoleLog}.`,
-    detail: last,
-  });
 }

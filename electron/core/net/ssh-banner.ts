@@ -65,16 +65,15 @@ export function probeSshBanner(host: string, port: number, timeoutMs: number): P
   return new Promise((resolve) => {
     let received = '';
     let done = false;
-    let sock: Socket | undefined;
+    const sock: Socket = connect({ host, port });
     const finish = (o: ProbeOutcome) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      sock?.destroy();
+      sock.destroy();
       resolve(o);
     };
     const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
-    sock = connect({ host, port });
     sock.setEncoding('latin1');
     sock.on('data', (chunk: string) => {
       received += chunk;

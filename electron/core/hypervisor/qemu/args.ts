@@ -41,7 +41,7 @@ export function qemuOptValue(s: string): string {
   return s.replaceAll(',', ',,');
 }
 
-const FW_CFG_NAME = /^opt\/[A-Za-z0-9._\/-]{1,51}$/;
+const FW_CFG_NAME = /^opt\/[A-Za-z0-9._/-]{1,51}$/;
 
 export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
   for (const f of spec.fwCfg) {

@@ -252,7 +252,7 @@ export class QemuDriver implements HypervisorDriver {
     const paths = instancePaths(rec.name, this.home());
     const alive = await isInstanceRunning(rec, this.home());
     const meta = await readSnapshotMeta(paths.snapshots).catch(() => null);
-    const state = vmStateFrom({ processAlive: alive, qmpStatus: alive ? await queryRunStatus(rec.qmpSocket) : null, pendingLoad: meta?.pendingLoad != null });
+    const state = vmStateFrom({ processAlive: alive, qmpStatus: alive ? await queryRunStatus(rec.qmpSocket) : null, pendingLoad: meta !== null && meta.pendingLoad !== null });
     const info: VmInfo = { hypervisor: 'qemu', id: rec.name, name: rec.name, state, accessible: true };
     if (rec.port !== undefined) info.sshForward = { host: '127.0.0.1', port: rec.port };
     return info;

@@ -172,7 +172,7 @@ async function writeGuestFile(root: string, f: GuestFile): Promise<void> {
 }
 
 async function removeMatching(dir: string, keep: (name: string) => boolean): Promise<void> {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = await readdir(dir);
   } catch {
