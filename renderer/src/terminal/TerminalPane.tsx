@@ -11,6 +11,7 @@ import { isRevertShortcut, isTerminalChord } from '../components/shortcuts';
 import { throttle } from '../lib/throttle';
 import { createWriteQueue, type WriteQueue } from '../lib/writeQueue';
 import { appStore, useApp, type TerminalTab } from '../store';
+import { installSpanStyleShim } from './cspStyleShim';
 import { terminalRouter } from './router';
 import { XTERM_THEMES } from './xtermTheme';
 
@@ -22,6 +23,8 @@ import { XTERM_THEMES } from './xtermTheme';
  * connection with redraws that are obsolete before they arrive.
  */
 const RESIZE_THROTTLE_MS = 120;
+
+installSpanStyleShim();
 
 function openLink(uri: string): void {
   // Only web links; Electron turns window.open into the system browser, browser mode opens a tab.
@@ -224,7 +227,7 @@ function TerminalSearch({ search, onClose }: { search: SearchAddon | null; onClo
     <div className="terminal-search" role="search">
       <Icon name="search" />
       <input
-        type="search"
+        type="text"
         aria-label="Search the terminal"
         placeholder="Search output"
         value={term}
