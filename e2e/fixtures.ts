@@ -25,6 +25,7 @@ export interface PageProblems {
  * violation recorded, so a spec can assert that there were none.
  */
 export const test = base.extend<{ app: Page; problems: PageProblems }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured first argument
   problems: async ({}, use) => {
     await use({ console: [], csp: [], pageErrors: [] });
   },

@@ -46,12 +46,16 @@ function hardenSession(): void {
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((wc, permission, callback) => callback(isPermissionAllowed(permission, wc.getURL(), origins)));
   ses.setPermissionCheckHandler((_wc, permission, requestingOrigin) => isPermissionAllowed(permission, requestingOrigin, origins));
+  // Report exports (journal.export) are saved through the system's Save dialog, never opened.
+  ses.on('will-download', (_event, item) => {
+    item.setSaveDialogOptions({ title: 'Save the Harden Lab export', defaultPath: item.getFilename() });
+  });
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
   });
   // Nothing remote is ever loaded: refuse any request that is not ours.
   ses.webRequest.onBeforeRequest((details, callback) => {
-    const ok = details.url.startsWith(`${APP_ORIGIN}/`) || details.url.startsWith('devtools://') || (devServerUrl !== undefined && isNavigationAllowed(details.url.replace(/^ws/, 'http'), origins));
+    const ok = details.url.startsWith(`${APP_ORIGIN}/`) || details.url.startsWith(`blob:${APP_ORIGIN}/`) || details.url.startsWith('devtools://') || (devServerUrl !== undefined && isNavigationAllowed(details.url.replace(/^ws/, 'http'), origins));
     callback({ cancel: !ok });
   });
 }
@@ -65,8 +69,8 @@ function hardenContents(contents: WebContents): void {
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    // New windows are never opened; https links the user clicks go to the system browser.
-    if (/^https:\/\//.test(url)) void shell.openExternal(url);
+    // New windows are never opened; web links the user clicks (terminal output) go to the system browser.
+    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
 }

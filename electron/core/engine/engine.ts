@@ -189,10 +189,16 @@ export class Engine {
     if (this.busy.has(profileName)) throw new HardenLabError('VM_WRONG_STATE', `Another change is already running on ${profileName}.`, { hint: 'Wait for it to finish.' });
     this.busy.add(profileName);
     try {
-      return await this.runTransaction(stored, opts);
+      const result = await this.runTransaction(stored, opts);
+      this.plans.delete(planId);
+      return result;
+    } catch (e) {
+      // A refusal before anything changed (confirmation, stale plan, preflight) keeps the plan for a retry;
+      // anything later means the VM moved on and the plan must be made again.
+      if (!(e instanceof HardenLabError && ['CONFIRMATION_REQUIRED', 'NO_WAY_BACK'].includes(e.code))) this.plans.delete(planId);
+      throw e;
     } finally {
       this.busy.delete(profileName);
-      this.plans.delete(planId);
     }
   }
 

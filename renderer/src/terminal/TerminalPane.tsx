@@ -125,7 +125,25 @@ export function TerminalPane({ tab, visible }: { tab: TerminalTab; visible: bool
         return;
       }
       terminalId = id;
-      detach = terminalRouter.attach(id, (data) => term.write(data));
+      // Flow control (tabby's way): the core pauses the shell channel when too
+      // much output is unacknowledged; acknowledge what xterm has actually
+      // drawn, from its write callback, in batches to keep the chatter low.
+      let unacked = 0;
+      let ackTimer: ReturnType<typeof setTimeout> | null = null;
+      const flushAck = () => {
+        ackTimer = null;
+        if (unacked === 0 || disposed) return;
+        const chars = unacked;
+        unacked = 0;
+        void call('terminal.ack', { terminalId: id, chars }).catch(() => undefined);
+      };
+      detach = terminalRouter.attach(id, (data) =>
+        term.write(data, () => {
+          unacked += data.length;
+          if (unacked >= 16 * 1024) flushAck();
+          else ackTimer ??= setTimeout(flushAck, 40);
+        }),
+      );
       writer = createWriteQueue((data) => call('terminal.write', { terminalId: id, data }).then(() => undefined));
       // The window may have changed size while the shell was opening.
       sendResize(term.cols, term.rows);
