@@ -4,7 +4,7 @@ import { Client } from 'ssh2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ProfileStore } from '../profiles';
 import { instancePaths, labDestroy, labStatus, labUp, listLabs } from './index';
-import { labExec, labExecOk, labTestContext } from './testing';
+import { labDriver, labExec, labExecOk, labTestContext } from './testing';
 
 /**
  * The lab VM itself, booted by test-global-setup.ts: reuse of the image and
@@ -105,6 +105,25 @@ describe('lab VM', () => {
       });
     });
     expect(out).toBe('root');
+  });
+
+  it('is offered a newer kernel once bookworm-security is in its sources (tried in a snapshot, then restored)', async () => {
+    const { info } = labTestContext();
+    const d = labDriver();
+    const snap = await d.takeSnapshot(info.name, 'before apt test');
+    try {
+      await labExecOk(['sudo', '-n', 'sh', '-c', 'echo "deb http://deb.debian.org/debian-security bookworm-security main" > /etc/apt/sources.list.d/security.list']);
+      await labExecOk(['sudo', '-n', 'apt-get', 'update', '-qq'], { timeoutMs: 600_000 });
+      const sim = await labExecOk(['apt-get', '-s', 'install', 'linux-image-cloud-amd64'], { timeoutMs: 300_000 });
+      const offered = /^Inst linux-image-(\d+\.\d+\.\d+-\d+)-cloud-amd64 /m.exec(sim)?.[1];
+      process.stderr.write(`[lab] kernel offered by bookworm-security: ${offered ?? 'none'} (running ${info.kernel})\n`);
+      expect(offered).toBeDefined();
+      expect(`${offered}-cloud-amd64`).not.toBe(info.kernel);
+    } finally {
+      await d.restoreSnapshot(info.name, snap.id);
+      await d.deleteSnapshot(info.name, snap.id);
+    }
+    expect((await labExec(['test', '-e', '/etc/apt/sources.list.d/security.list'])).code).toBe(1);
   });
 
   it('reports its status and lists itself', async () => {
