@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isHardenLabError } from '../../errors';
 import { QmpClient, QmpCommandError, QmpConnectionError, withQmp } from './qmp-client';
-import { runJob } from './snapshot-ops';
+import { runJob, saveLive } from './snapshot-ops';
 
 /**
  * A QMP peer on a real unix socket that answers like QEMU 7.2 did in the
@@ -182,5 +182,42 @@ describe('runJob (snapshot jobs)', () => {
     expect(isHardenLabError(err) && err.code).toBe('DRIVER_FAILED');
     expect((err as Error).message).toBe("QEMU could not load snapshot nope: Snapshot 'nope' does not exist in one or more devices");
     expect(seen.dismissed).toHaveLength(1);
+  });
+});
+
+describe('QEMU without snapshot jobs (before 6.0): HMP savevm through human-monitor-command', () => {
+  function oldQemu(hmpReply: string): string[] {
+    const lines: string[] = [];
+    void fakeQemu((cmd, send) => {
+      if (cmd.execute === 'human-monitor-command') {
+        lines.push(String(cmd.arguments?.['command-line']));
+        send(ret(cmd.id, hmpReply));
+      } else {
+        send(`{"id": ${JSON.stringify(cmd.id)}, "error": {"class": "CommandNotFound", "desc": "The command ${cmd.execute} has not been found"}}\r\n`);
+      }
+    });
+    return lines;
+  }
+
+  it('falls back to savevm when snapshot-save does not exist', async () => {
+    const lines = oldQemu('');
+    await new Promise((r) => setTimeout(r, 20));
+    await withQmp(path, (q) => saveLive(q, 'hl-abc-123', 'disk0'));
+    expect(lines).toEqual(['savevm hl-abc-123']);
+  });
+
+  it("reports HMP's error text", async () => {
+    oldQemu("Error: Device 'pflash0' is writable but does not support snapshots\r\n");
+    await new Promise((r) => setTimeout(r, 20));
+    const err = await withQmp(path, (q) => saveLive(q, 'hl-abc-123', 'disk0')).catch((e: unknown) => e);
+    expect(isHardenLabError(err) && err.code).toBe('DRIVER_FAILED');
+    expect((err as Error).message).toBe("QEMU could not save snapshot hl-abc-123: Error: Device 'pflash0' is writable but does not support snapshots");
+  });
+
+  it('never sends a tag HMP would split', async () => {
+    const lines = oldQemu('');
+    await new Promise((r) => setTimeout(r, 20));
+    await expect(withQmp(path, (q) => saveLive(q, 'two words', 'disk0'))).rejects.toThrow(/cannot take the tag/);
+    expect(lines).toEqual([]);
   });
 });

@@ -67,16 +67,55 @@ export async function runJob(qmp: QmpClient, command: string, args: Record<strin
   return { seconds: (Date.now() - started) / 1000 };
 }
 
+/** QEMU before 6.0 has no snapshot jobs; its human monitor still has savevm/loadvm/delvm. */
+function jobsMissing(e: unknown): boolean {
+  const cause = e instanceof HardenLabError ? e.cause : e;
+  return cause instanceof QmpCommandError && cause.errorClass === 'CommandNotFound';
+}
+
+const HMP_SAFE_TAG = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The HMP way, through QMP's human-monitor-command. HMP answers with text:
+ * empty on success, an error message otherwise. It acts on every writable
+ * disk, which for a lab VM is the one disk.
+ */
+export async function hmpSnapshotCommand(qmp: QmpClient, verb: 'savevm' | 'loadvm' | 'delvm', tag: string, action: string, timeoutMs: number): Promise<JobOutcome> {
+  if (!HMP_SAFE_TAG.test(tag)) throw new HardenLabError('DRIVER_FAILED', `QEMU here is too old for snapshot jobs, and its human monitor cannot take the tag "${tag}".`);
+  const started = Date.now();
+  let out: unknown;
+  try {
+    out = await qmp.execute('human-monitor-command', { 'command-line': `${verb} ${tag}` }, { timeoutMs });
+  } catch (e) {
+    throw qmpFailure(action, e);
+  }
+  const text = typeof out === 'string' ? out.trim() : '';
+  if (text !== '') throw new HardenLabError('DRIVER_FAILED', `QEMU could not ${action}: ${text.split('\n')[0]}`, { detail: text });
+  return { seconds: (Date.now() - started) / 1000 };
+}
+
+async function jobOrHmp(qmp: QmpClient, job: () => Promise<JobOutcome>, verb: 'savevm' | 'loadvm' | 'delvm', tag: string, action: string, timeoutMs: number): Promise<JobOutcome> {
+  try {
+    return await job();
+  } catch (e) {
+    if (!jobsMissing(e)) throw e;
+    return hmpSnapshotCommand(qmp, verb, tag, action, timeoutMs);
+  }
+}
+
 export function saveLive(qmp: QmpClient, tag: string, node: string, timeoutMs = 10 * 60_000): Promise<JobOutcome> {
-  return runJob(qmp, 'snapshot-save', { tag, vmstate: node, devices: [node] }, `save snapshot ${tag}`, timeoutMs);
+  const action = `save snapshot ${tag}`;
+  return jobOrHmp(qmp, () => runJob(qmp, 'snapshot-save', { tag, vmstate: node, devices: [node] }, action, timeoutMs), 'savevm', tag, action, timeoutMs);
 }
 
 export function loadLive(qmp: QmpClient, tag: string, node: string, timeoutMs = 10 * 60_000): Promise<JobOutcome> {
-  return runJob(qmp, 'snapshot-load', { tag, vmstate: node, devices: [node] }, `load snapshot ${tag}`, timeoutMs);
+  const action = `load snapshot ${tag}`;
+  return jobOrHmp(qmp, () => runJob(qmp, 'snapshot-load', { tag, vmstate: node, devices: [node] }, action, timeoutMs), 'loadvm', tag, action, timeoutMs);
 }
 
 export function deleteLive(qmp: QmpClient, tag: string, node: string, timeoutMs = 10 * 60_000): Promise<JobOutcome> {
-  return runJob(qmp, 'snapshot-delete', { tag, devices: [node] }, `delete snapshot ${tag}`, timeoutMs);
+  const action = `delete snapshot ${tag}`;
+  return jobOrHmp(qmp, () => runJob(qmp, 'snapshot-delete', { tag, devices: [node] }, action, timeoutMs), 'delvm', tag, action, timeoutMs);
 }
 
 /** Disk-only snapshot of a running VM (crash-consistent: the guest's page cache is not in it). */
