@@ -35,6 +35,8 @@ export default tseslint.config(
   },
   {
     files: ['shared/**/*.{ts,tsx}'],
+    // Tests run in Node and may use it to check the code (a real /bin/sh, patch(1)).
+    ignores: ['**/*.test.ts'],
     languageOptions: { globals: {} },
     rules: {
       'no-restricted-imports': [
@@ -48,7 +50,7 @@ export default tseslint.config(
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],
-    ignores: ['renderer/vite.config.ts'],
+    ignores: ['renderer/vite.config.ts', '**/*.test.ts', '**/*.test.tsx'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
       'no-restricted-imports': [
