@@ -108,6 +108,17 @@ export const PlanSchema = z.object({
 });
 export type PlanShape = z.infer<typeof PlanSchema>;
 
+/** How the UI renders one option of a step (the step's zod schema still validates it). */
+export const StepOptionFieldSchema = z.object({
+  name: z.string(),
+  label: z.string(),
+  help: z.string().optional(),
+  type: z.enum(['boolean', 'enum', 'string', 'string-list']),
+  default: z.union([z.boolean(), z.string(), z.array(z.string())]).optional(),
+  choices: z.array(z.object({ value: z.string(), label: z.string() })).optional(),
+});
+export type StepOptionField = z.infer<typeof StepOptionFieldSchema>;
+
 export const StepInfoSchema = z.object({
   id: z.string(),
   title: z.string(),
@@ -115,6 +126,7 @@ export const StepInfoSchema = z.object({
   why: z.string(),
   readOnly: z.boolean(),
   guideOrder: z.number().int(),
+  options: z.array(StepOptionFieldSchema).default([]),
 });
 export type StepInfo = z.infer<typeof StepInfoSchema>;
 

@@ -72,7 +72,7 @@ export class Engine {
   listSteps(): StepInfo[] {
     return [...this.deps.steps]
       .sort((a, b) => a.guideOrder - b.guideOrder)
-      .map((s) => ({ id: s.id, title: s.title, summary: s.summary, why: s.why, readOnly: s.readOnly, guideOrder: s.guideOrder }));
+      .map((s) => ({ id: s.id, title: s.title, summary: s.summary, why: s.why, readOnly: s.readOnly, guideOrder: s.guideOrder, options: s.optionFields ?? [] }));
   }
 
   step(id: string): AnyStep {

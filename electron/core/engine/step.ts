@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { PlanWarning } from '../../../shared/domain';
+import type { PlanWarning, StepOptionField } from '../../../shared/domain';
 import type { Profile } from '../../../shared/profile';
 import type { DistroAdapter } from '../distro/types';
 import type { Target } from './target';
@@ -78,6 +78,8 @@ export interface StepDefinition<F = unknown, O = Record<string, unknown>, D = un
   /** Position in the guide's order (walkthrough). */
   guideOrder: number;
   readOnly: boolean;
+  /** How the UI shows the options (the zod schema below still decides what is valid). */
+  optionFields?: StepOptionField[];
   /** Parses the step's options (with defaults); unknown or bad options are a BAD_INPUT error. */
   options: z.ZodType<O>;
   probe(ctx: StepContext): Promise<F>;

@@ -23,8 +23,8 @@ export const connectResult: ConnectResult = {
 };
 
 export const steps: StepInfo[] = [
-  { id: 'ssh', title: 'Key-only SSH, no root login', summary: 'Turns off password and root logins in sshd.', why: 'A guessed password on the host is every container lost.', readOnly: false, guideOrder: 3 },
-  { id: 'kernel', title: 'Latest kernel', summary: 'Installs the newest kernel from the distribution.', why: 'Container escapes are often kernel bugs.', readOnly: false, guideOrder: 2 },
+  { id: 'ssh', title: 'Key-only SSH, no root login', summary: 'Turns off password and root logins in sshd.', why: 'A guessed password on the host is every container lost.', readOnly: false, guideOrder: 3, options: [] },
+  { id: 'kernel', title: 'Latest kernel', summary: 'Installs the newest kernel from the distribution.', why: 'Container escapes are often kernel bugs.', readOnly: false, guideOrder: 2, options: [] },
 ];
 
 export const sshPlan: PlanShape = {

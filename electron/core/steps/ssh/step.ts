@@ -112,6 +112,19 @@ export const sshStep: StepDefinition<SshFacts, SshOptions, SshData> = {
   guideOrder: 20,
   readOnly: false,
   options: sshOptions,
+  optionFields: [
+    {
+      name: 'rootLogin',
+      label: 'Root login',
+      type: 'enum',
+      default: 'no',
+      choices: [
+        { value: 'no', label: 'Never (the guide)' },
+        { value: 'prohibit-password', label: 'Only with a key' },
+      ],
+    },
+    { name: 'stronger', label: 'Stronger settings', help: 'Fewer auth tries, 30 s to log in, no X11, agent or TCP forwarding, idle sessions end.', type: 'boolean', default: false },
+  ],
   applyTimeoutMs: 2 * 60_000,
 
   probe: probeSsh,
