@@ -87,15 +87,22 @@ export const exportCommand: Command = {
     noExtraPositionals(positionals, 1, this.usage);
     const format = requireString(positionals[0], 'A FORMAT');
     if (!['markdown', 'html', 'ansible', 'shell'].includes(format)) throw new UsageError('FORMAT must be markdown, html, ansible or shell.');
-    const r = await ctx.invoke('journal.export', {
-      profile: requireString(values.profile, '--profile'),
-      format: format as 'markdown',
-      ...(values.experiment ? { experimentId: values.experiment } : {}),
-    });
+    const s = ctx.core().services;
+    const profile = await s.profiles.get(requireString(values.profile, '--profile'));
+    const { exportExperiment } = await import('../../core/engine/report');
+    const r = exportExperiment((await s.journal.read(profile.name)).experiments, values.experiment, format as 'markdown', profile);
     if (values.output) {
-      const { writeFile } = await import('node:fs/promises');
+      const { writeFile, chmod } = await import('node:fs/promises');
+      const { dirname, join } = await import('node:path');
       await writeFile(values.output, r.content);
-      ctx.print({ file: values.output, fileName: r.fileName }, () => `Wrote ${values.output}`);
+      if (format === 'shell') await chmod(values.output, 0o755);
+      const written = [values.output];
+      if (r.inventory) {
+        const inv = join(dirname(values.output), 'inventory.example.ini');
+        await writeFile(inv, r.inventory);
+        written.push(inv);
+      }
+      ctx.print({ files: written }, () => `Wrote ${written.join(' and ')}`);
     } else {
       ctx.io.out(r.content);
     }

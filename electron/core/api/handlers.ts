@@ -221,8 +221,10 @@ export function createHandlers(s: CoreServices): Handlers {
       return { ok: true as const };
     },
     'journal.export': async (req) => {
-      const { experiments } = await s.journal.read(req.profile);
-      return exportExperiment(experiments, req.experimentId, req.format, req.profile);
+      const profile = await s.profiles.get(req.profile);
+      const { experiments } = await s.journal.read(profile.name);
+      const r = exportExperiment(experiments, req.experimentId, req.format, profile);
+      return { fileName: r.fileName, content: r.content, mime: r.mime };
     },
 
     'audit.run': async (req) => withOp(req.opId, async (signal) => s.engine.audit(req.profile, { ...(req.opId ? { opId: req.opId } : {}), signal })),

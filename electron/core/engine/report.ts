@@ -1,5 +1,7 @@
 import type { ExperimentShape } from '../../../shared/domain';
+import type { Profile } from '../../../shared/profile';
 import { HardenLabError } from '../errors';
+import { exportFleet, provenChanges } from './fleet-export';
 
 /**
  * Readable reports of experiments: what was planned (the diffs), what ran,
@@ -86,17 +88,22 @@ export function exportExperiment(
   all: readonly ExperimentShape[],
   id: string | undefined,
   format: ExportFormat,
-  profile: string,
-): { fileName: string; content: string; mime: string } {
+  profileInfo: Pick<Profile, 'name' | 'host' | 'port' | 'user'>,
+): { fileName: string; content: string; mime: string; inventory?: string } {
+  const profile = profileInfo.name;
+  if (format === 'ansible' || format === 'shell') {
+    const fleet = exportFleet(provenChanges(all, id), { profile, host: profileInfo.host, port: profileInfo.port, user: profileInfo.user });
+    return format === 'ansible'
+      ? { fileName: 'hardenlab.yml', content: fleet.playbook, mime: 'application/yaml', inventory: fleet.inventory }
+      : { fileName: 'hardenlab.sh', content: fleet.shell, mime: 'text/x-shellscript' };
+  }
   const chosen = pick(all, id);
   const base = id ? `hardenlab-${profile}-${id}` : `hardenlab-${profile}-journal`;
   const title = id ? `Harden Lab experiment ${id} on ${profile}` : `Harden Lab journal of ${profile}`;
   switch (format) {
     case 'markdown':
       return { fileName: `${base}.md`, content: markdownReport(chosen, title), mime: 'text/markdown' };
-    case 'html':
-      return { fileName: `${base}.html`, content: htmlReport(chosen, title), mime: 'text/html' };
     default:
-      throw new HardenLabError('NOT_IMPLEMENTED', `Export as ${format} arrives with the fleet export (issue #7).`);
+      return { fileName: `${base}.html`, content: htmlReport(chosen, title), mime: 'text/html' };
   }
 }

@@ -1,0 +1,104 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ExperimentShape } from '../../../shared/domain';
+import { unifiedDiff } from '../../../shared/diff';
+import { exportFleet, mapCommand, provenChanges } from './fleet-export';
+
+function experiment(id: string, step: string, files: Array<{ path: string; before: string | null; after: string | null; mode?: string }>, commands: string[][], outcome: 'verified' | 'reverted' = 'verified'): ExperimentShape {
+  return {
+    id,
+    profile: 'lab',
+    step,
+    status: outcome,
+    startedAt: `2026-11-29T0${id.length}:00:00Z`,
+    snapshot: { id: 's', name: 'hl' },
+    plan: {
+      id: 'p',
+      step,
+      profile: 'lab',
+      createdAt: '',
+      summary: '',
+      files: files.map((f) => ({ ...f, diff: unifiedDiff(f.path, f.before, f.after) })),
+      commands: commands.map((argv) => ({ argv, elevated: true, why: 'test' })),
+      packages: { install: [], remove: [] },
+      rebootRequired: false,
+      warnings: [],
+      nothingToDo: false,
+    },
+    result: { experimentId: id, step, outcome, snapshot: null, checks: [], phases: [], durationMs: 1 },
+    log: [],
+  };
+}
+
+const tricky = '  leading spaces\n# a comment with "quotes" and \'single\' and $HOME and `id`\n\ttab\n\nkey: value\n';
+
+describe('fleet export', () => {
+  it('exports only proven experiments', () => {
+    const exps = [experiment('a', 'ssh', [{ path: '/etc/x', before: null, after: 'x\n' }], []), experiment('bb', 'sysctl', [], [], 'reverted')];
+    expect(provenChanges(exps, undefined).map((c) => c.step)).toEqual(['ssh']);
+    expect(() => provenChanges(exps, 'bb')).toThrow(/not verified/);
+    expect(() => provenChanges(exps, 'zz')).toThrow(/no experiment/);
+  });
+
+  it('maps commands to what they mean', () => {
+    expect(mapCommand(['/usr/sbin/sshd', '-t'])).toEqual({ kind: 'validate-sshd' });
+    expect(mapCommand(['systemctl', 'reload', 'ssh'])).toEqual({ kind: 'service', name: 'ssh', state: 'reloaded' });
+    expect(mapCommand(['rc-service', 'sshd', 'reload'])).toEqual({ kind: 'service', name: 'sshd', state: 'reloaded' });
+    expect(mapCommand(['passwd', '-l', 'root'])).toEqual({ kind: 'lock-root' });
+    expect(mapCommand(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', 'kmod'])).toEqual({ kind: 'packages', names: ['kmod'] });
+    expect(mapCommand(['sysctl', '-p', '/etc/sysctl.d/90.conf'])).toEqual({ kind: 'command', argv: ['sysctl', '-p', '/etc/sysctl.d/90.conf'], optional: false });
+  });
+
+  it('writes a playbook that YAML parses back to the exact file contents', () => {
+    const exps = [
+      experiment('a', 'ssh', [{ path: '/etc/ssh/sshd_config.d/00-hardenlab.conf', before: null, after: 'PasswordAuthentication no\n', mode: '0644' }], [['/usr/sbin/sshd', '-t'], ['systemctl', 'reload', 'ssh']]),
+      experiment('bb', 'sysctl', [{ path: '/etc/sysctl.d/90-hardenlab.conf', before: null, after: tricky }], [['sysctl', '-p', '/etc/sysctl.d/90-hardenlab.conf']]),
+    ];
+    const out = exportFleet(provenChanges(exps, undefined), { profile: 'lab', host: '127.0.0.1', port: 2222, user: 'lab', generatedAt: 'T' });
+    expect(out.playbook).toContain('validate: "/usr/sbin/sshd -t -f %s"');
+    const dir = mkdtempSync(join(tmpdir(), 'hl-fleet-'));
+    writeFileSync(join(dir, 'p.yml'), out.playbook);
+    const py = ['/usr/bin/python3', '-c', 'import yaml,json,sys; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', join(dir, 'p.yml')];
+    const r = spawnSync(py[0]!, py.slice(1), { encoding: 'utf8' });
+    if (r.status !== 0 && /No module named/.test(r.stderr)) throw new Error('python3-yaml is needed (apt-get install python3-yaml)');
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as Array<{ tasks: Array<{ 'ansible.builtin.copy'?: { dest: string; content: string } }>; handlers: Array<{ name: string }> }>;
+    const copies = doc[0]!.tasks.map((t) => t['ansible.builtin.copy']).filter(Boolean);
+    expect(copies.map((c) => c!.content)).toEqual(['PasswordAuthentication no\n', tricky]);
+    expect(doc[0]!.handlers.map((h) => h.name)).toEqual(['ssh: reload ssh', 'sysctl: sysctl -p /etc/sysctl.d/90-hardenlab.conf']);
+    if (existsSync('/usr/bin/ansible-playbook')) {
+      writeFileSync(join(dir, 'inv.ini'), out.inventory);
+      const syntax = spawnSync('ansible-playbook', ['--syntax-check', '-i', join(dir, 'inv.ini'), join(dir, 'p.yml')], { encoding: 'utf8' });
+      expect(syntax.status, syntax.stdout + syntax.stderr).toBe(0);
+    }
+  });
+
+  it('writes a shell script that applies the same contents, then changes nothing the second time', () => {
+    const root = mkdtempSync(join(tmpdir(), 'hl-fleet-sh-'));
+    mkdirSync(join(root, 'etc'));
+    const marker = join(root, 'ran');
+    writeFileSync(join(root, 'etc', 'old.conf'), 'old\n');
+    const exps = [
+      experiment('a', 'demo', [
+        { path: join(root, 'etc', 'new.conf'), before: null, after: tricky, mode: '0640' },
+        { path: join(root, 'etc', 'old.conf'), before: 'old\n', after: 'new\n' },
+      ], [['sh', '-c', `echo run >> ${marker}`]]),
+    ];
+    const out = exportFleet(provenChanges(exps, undefined), { profile: 'lab', host: 'h', port: 22, user: 'u' });
+    const script = join(root, 'apply.sh');
+    writeFileSync(script, out.shell);
+    expect(spawnSync('sh', ['-n', script]).status).toBe(0);
+    const first = spawnSync('sh', [script], { encoding: 'utf8' });
+    expect(first.status, first.stderr).toBe(0);
+    expect(readFileSync(join(root, 'etc', 'new.conf'), 'utf8')).toBe(tricky);
+    expect(statSync(join(root, 'etc', 'new.conf')).mode & 0o777).toBe(0o640);
+    expect(readFileSync(join(root, 'etc', 'old.conf'), 'utf8')).toBe('new\n');
+    expect(readFileSync(marker, 'utf8')).toBe('run\n');
+    const second = spawnSync('sh', [script], { encoding: 'utf8' });
+    expect(second.status).toBe(0);
+    expect(readFileSync(marker, 'utf8')).toBe('run\n');
+  });
+});
