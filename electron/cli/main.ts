@@ -9,6 +9,7 @@ import { profileCommand } from './commands/profile';
 import { applyCommand, auditCommand, exportCommand, journalCommand, planCommand, revertCommand } from './commands/hardening';
 import { execCommand, sshCheckCommand } from './commands/ssh';
 import { serveCommand } from './commands/serve';
+import { benchCommand } from './commands/bench';
 import type { Command } from './commands/types';
 
 export const COMMANDS: Command[] = [
@@ -26,6 +27,7 @@ export const COMMANDS: Command[] = [
   exportCommand,
   doctorCommand,
   serveCommand,
+  benchCommand,
 ];
 
 

@@ -1,35 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { labExec } from '../../lab/testing';
 import { useCleanLab } from '../../testing/lab-core';
-import type { StepDefinition } from '../../engine/step';
-import { desiredSettings, sshStep, type SshFacts, type SshOptions } from './step';
-import { planSshdEdit } from './sshd-config';
-
-// A deliberately broken variant: the same edit plus "AllowUsers nobody",
-// which sshd -t accepts and which shuts the operator out. The engine must
-// notice (fresh login fails), restore the snapshot and prove the VM is back.
-const lockoutStep: StepDefinition<SshFacts, SshOptions, { desired: ReturnType<typeof desiredSettings> }> = {
-  ...sshStep,
-  id: 'ssh-lockout',
-  async preflight() {
-    /* the test wants the lock-out to happen */
-  },
-  plan(facts, options, ctx) {
-    const desired = [...desiredSettings(options), { keyword: 'AllowUsers', value: 'nobody' }];
-    const edit = planSshdEdit('/etc/ssh/sshd_config', facts.files, desired);
-    return {
-      summary: 'Lock everyone out (test)',
-      files: edit.files,
-      commands: [
-        { argv: ['/usr/sbin/sshd', '-t'], elevated: true, why: 'validate' },
-        { argv: ctx.distro.reloadService(ctx.distro.sshService), elevated: true, why: 'reload' },
-      ],
-      warnings: [],
-      nothingToDo: false,
-      data: { desired },
-    };
-  },
-};
+import { lockoutStep } from './lockout';
+import { sshStep } from './step';
 
 const core = useCleanLab('ssh-step', { steps: [sshStep, lockoutStep] });
 
