@@ -100,7 +100,7 @@ export async function inspectPackageFiles(paths: readonly string[], family: Dist
     }
     const name = basename(p);
     if (!parsePackageFileName(family, name)) {
-      throw new HardenLabError('BAD_INPUT', `${JSON.stringify(name)} is not named like a ${family === 'debian' ? 'Debian package (name_version_arch.deb, as `apt-get download` writes it)' : 'Alpine package (name-version-rN.apk, as `apk fetch` writes it)'}.`, {
+      throw new HardenLabError('BAD_INPUT', `${JSON.stringify(name)} is not named like ${family === 'debian' ? 'a Debian package (name_version_arch.deb, as `apt-get download` writes it)' : 'an Alpine package (name-version-rN.apk, as `apk fetch` writes it)'}.`, {
         hint: `This VM is ${family === 'debian' ? 'Debian-based: use .deb files' : 'Alpine: use .apk files'} with their original names.`,
       });
     }
