@@ -69,7 +69,7 @@ export const CONTAINERS_PROBE = {
   adminGroups: ['getent', 'group', 'sudo', 'wheel', 'admin'],
   auditctl: ['sh', '-c', 'command -v auditctl >/dev/null || exit 127; auditctl -l'],
   auditFiles: ['sh', '-c', 'cat /etc/audit/audit.rules /etc/audit/rules.d/*.rules 2>/dev/null; true'],
-  stat: ['sh', '-c', 'for f in "$@"; do [ -e "$f" ] && stat -c "%U:%G %a %n" "$f"; done; true', 'sh', ...STAT_PATHS],
+  stat: ['sh', '-c', 'for f in "$@"; do [ -e "$f" ] && stat -L -c "%U:%G %a %n" "$f"; done; true', 'sh', ...STAT_PATHS],
   bench: ['test', '-f', DEFAULT_BENCH_SCRIPT],
   tools: ['sh', '-c', 'for t in bash git curl wget nc timeout tar; do command -v "$t" >/dev/null && echo "$t"; done; true'],
 } as const satisfies Record<string, readonly string[]>;
