@@ -162,4 +162,137 @@ export const lockoutRecovery: BenchItem = {
   },
 };
 
-export const BENCH_ITEMS: BenchItem[] = [remoteCommands, revert, lockoutRecovery];
+/** Installs what the peers need in the VM (python3 for Ansible, lynis), once, before the baseline snapshot. */
+async function ensurePackages(ctx: BenchContext, packages: string[]): Promise<void> {
+  const p = await profile(ctx);
+  const conn = await ctx.core.services.connections.get(p);
+  const missing: string[] = [];
+  for (const pkg of packages) {
+    const r = await conn.exec(['dpkg-query', '-W', '-f', '${Status}', pkg]);
+    if (!/install ok installed/.test(r.stdout)) missing.push(pkg);
+  }
+  if (missing.length === 0) return;
+  ctx.log(`[bench] installing ${missing.join(', ')} in the lab VM for the peers (once)`);
+  const env = ['env', 'DEBIAN_FRONTEND=noninteractive'];
+  for (const argv of [[...env, 'apt-get', 'update', '-q'], [...env, 'apt-get', 'install', '-y', '-q', '--no-install-recommends', ...missing]]) {
+    const r = await conn.exec(argv, { elevate: true, timeoutMs: 20 * 60_000 });
+    if (r.code !== 0) throw new Error(`${argv.join(' ')} failed in the lab VM: ${r.stderr.slice(-500)}`);
+  }
+}
+
+const PREVIEW_STEPS = ['ssh', 'sysctl', 'modules'];
+
+function peerPlaybook(): string {
+  const sshd = [
+    ['PermitRootLogin', 'no'],
+    ['PasswordAuthentication', 'no'],
+    ['KbdInteractiveAuthentication', 'no'],
+    ['PermitEmptyPasswords', 'no'],
+    ['PubkeyAuthentication', 'yes'],
+  ];
+  const sysctls = [
+    ['kernel.kptr_restrict', '2'],
+    ['kernel.dmesg_restrict', '1'],
+    ['kernel.unprivileged_bpf_disabled', '1'],
+    ['net.core.bpf_jit_harden', '2'],
+    ['kernel.yama.ptrace_scope', '2'],
+    ['fs.suid_dumpable', '0'],
+  ];
+  const modules = ['cramfs', 'freevxfs', 'jffs2', 'hfs', 'hfsplus', 'squashfs', 'udf', 'usb-storage', 'dccp', 'sctp', 'rds', 'tipc'];
+  return [
+    '- hosts: lab',
+    '  become: true',
+    '  gather_facts: false',
+    '  tasks:',
+    ...sshd.map(([k, v]) => `    - ansible.builtin.lineinfile:\n        path: /etc/ssh/sshd_config\n        regexp: "^#?${k} "\n        line: "${k} ${v}"\n        validate: "/usr/sbin/sshd -t -f %s"`),
+    ...sysctls.map(([k, v]) => `    - ansible.posix.sysctl:\n        name: "${k}"\n        value: "${v}"\n        sysctl_file: /etc/sysctl.d/90-hardening.conf\n        reload: true`),
+    `    - ansible.builtin.copy:\n        dest: /etc/modprobe.d/hardening.conf\n        content: |\n${modules.map((m) => `          install ${m} /bin/false\n          blacklist ${m}`).join('\n')}\n`,
+    '',
+  ].join('\n');
+}
+
+export const preview: BenchItem = {
+  id: 'preview',
+  title: 'Preview SSH + sysctl + modules changes',
+  oursWhat: `plans of the ${PREVIEW_STEPS.join(', ')} steps (probe, plan, diffs) over one connection`,
+  peerWhat: 'ansible-playbook --check --diff of the same changes with lineinfile, ansible.posix.sysctl and copy',
+  runs: 3,
+  async prepareVm(ctx) {
+    await ensurePackages(ctx, ['python3']);
+  },
+  async ours(ctx) {
+    ctx.core.services.connections.forget('lab');
+    const ms = await timed(async () => {
+      for (const step of PREVIEW_STEPS) await ctx.core.services.engine.plan('lab', step, {});
+    });
+    return { ms };
+  },
+  async peer(ctx) {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'hl-bench-ansible-'));
+    await writeFile(join(dir, 'play.yml'), peerPlaybook());
+    const ssh = labSshOptions({ name: ctx.lab.name, keyPath: ctx.lab.keyPath, port: ctx.lab.port }, ctx.lab.knownHostsFile).filter((a) => a !== '-F' && a !== 'none');
+    await writeFile(join(dir, 'inv.ini'), `lab ansible_host=${ctx.lab.host} ansible_port=${ctx.lab.port} ansible_user=${ctx.lab.user} ansible_python_interpreter=/usr/bin/python3 ansible_ssh_common_args='${ssh.join(' ')}'\n`);
+    let out = '';
+    const ms = await timed(async () => {
+      const r = await run('ansible-playbook', ['-i', join(dir, 'inv.ini'), join(dir, 'play.yml'), '--check', '--diff'], { timeoutMs: 15 * 60_000, env: { ...process.env, ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_NOCOLOR: '1' } });
+      out = r.stdout + r.stderr;
+      if (r.code !== 0) throw new Error(`ansible-playbook failed: ${out.slice(-800)}`);
+    });
+    return { ms, note: /changed=(\d+)/.exec(out) ? `ansible reported changed=${/changed=(\d+)/.exec(out)![1]} in check mode` : '' };
+  },
+};
+
+export const audit: BenchItem = {
+  id: 'audit',
+  title: 'Full audit of the VM',
+  oursWhat: 'the audit of every step (probes over one connection)',
+  peerWhat: 'lynis audit system --quick, until it prints its hardening index',
+  runs: 2,
+  async prepareVm(ctx) {
+    await ensurePackages(ctx, ['lynis']);
+  },
+  async ours(ctx) {
+    ctx.core.services.connections.forget('lab');
+    let score = '';
+    const ms = await timed(async () => {
+      const r = await ctx.core.services.engine.audit('lab');
+      score = `our audit: ${r.score.passed}/${r.score.total} checks pass`;
+    });
+    return { ms, note: score };
+  },
+  async peer(ctx) {
+    // Lynis keeps running for minutes after printing its index (seen here); the index is the answer people wait for.
+    const { spawn } = await import('node:child_process');
+    const args = [...labSshOptions({ name: ctx.lab.name, keyPath: ctx.lab.keyPath, port: ctx.lab.port }, ctx.lab.knownHostsFile), `${ctx.lab.user}@${ctx.lab.host}`, '--', 'sudo -n lynis audit system --quick --no-colors'];
+    const t0 = performance.now();
+    const index = await new Promise<string>((resolve, reject) => {
+      const child = spawn(sshBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let buf = '';
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error('lynis printed no hardening index within 20 minutes'));
+      }, 20 * 60_000);
+      child.stdout.on('data', (c: Buffer) => {
+        buf += c.toString();
+        const m = /Hardening index\s*:\s*(\d+)/.exec(buf);
+        if (m) {
+          clearTimeout(timer);
+          child.kill('SIGKILL');
+          resolve(m[1]!);
+        }
+      });
+      child.on('exit', () => {
+        clearTimeout(timer);
+        const m = /Hardening index\s*:\s*(\d+)/.exec(buf);
+        if (m) resolve(m[1]!);
+        else reject(new Error(`lynis ended without a hardening index: ${buf.slice(-400)}`));
+      });
+    });
+    return { ms: performance.now() - t0, note: `lynis hardening index ${index}` };
+  },
+};
+
+export const BENCH_ITEMS: BenchItem[] = [preview, audit, remoteCommands, revert, lockoutRecovery];
