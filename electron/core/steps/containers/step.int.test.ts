@@ -1,0 +1,89 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { labExec, labExecOk } from '../../lab/testing';
+import { useCleanLab } from '../../testing/lab-core';
+import { containersStep } from './step';
+
+/**
+ * Docker on the real lab VM, inside the file's snapshot (undone after).
+ * docker.io comes from bookworm main (apparmor too: without apparmor_parser
+ * dockerd cannot load its default profile and refuses every non-privileged
+ * container). No registry is reachable, so the image is the VM's own dash,
+ * sleep and cat with libc, imported from a tar. busybox-static is avoided on
+ * purpose: its initramfs hook costs minutes of update-initramfs under TCG.
+ */
+const core = useCleanLab('containers-step', { steps: [containersStep] });
+
+const IMAGE_FILES = ['usr/bin/dash', 'usr/bin/sleep', 'usr/bin/cat', 'lib/x86_64-linux-gnu/libc.so.6', 'lib64/ld-linux-x86-64.so.2'];
+
+beforeAll(async () => {
+  const t0 = Date.now();
+  await labExecOk('sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null', { timeoutMs: 300_000 });
+  await labExecOk('sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker.io apparmor >/dev/null', { timeoutMs: 600_000 });
+  await labExecOk(`sudo tar -C / -ch ${IMAGE_FILES.join(' ')} | sudo docker import -c 'CMD ["/usr/bin/sleep","infinity"]' - hl-test >/dev/null`);
+  await labExecOk('sudo docker run -d --name priv --privileged hl-test >/dev/null');
+  await labExecOk('sudo docker run -d --name socky -v /var/run/docker.sock:/var/run/docker.sock hl-test >/dev/null');
+  await labExecOk('sudo docker run -d --name tidy --read-only --cap-drop ALL -u 1000:1000 hl-test >/dev/null');
+  process.stderr.write(`[containers] docker.io installed and 3 containers started in ${Math.round((Date.now() - t0) / 1000)} s\n`);
+}, 900_000);
+
+describe('containers step on the real lab VM', () => {
+  it('warns about the privileged container and the socket mount by name, and the audit fails them with evidence', async () => {
+    const plan = await core().services.engine.plan('lab', 'containers', {});
+    const messages = plan.warnings.map((w) => w.message);
+    expect(messages.find((m) => m.startsWith('Container "priv" runs with --privileged'))).toMatch(/Recreate "priv" without --privileged/);
+    expect(messages.find((m) => m.startsWith('Container "socky" has the engine socket /var/run/docker.sock'))).toBeDefined();
+    expect(messages.some((m) => m.includes('"tidy"'))).toBe(false);
+    expect(plan.nothingToDo).toBe(false);
+    expect(plan.files[0]).toMatchObject({ path: '/etc/docker/daemon.json', before: null });
+    expect(plan.commands.map((c) => c.argv.join(' '))).toEqual(['systemctl reload docker', 'systemctl restart docker']);
+
+    const audit = await core().services.engine.audit('lab');
+    const byId = Object.fromEntries(audit.checks.map((c) => [c.id, c]));
+    expect(byId['containers.no-privileged']).toMatchObject({ status: 'fail', evidence: 'priv: HostConfig.Privileged=true', fixStep: 'containers' });
+    expect(byId['containers.no-docker-sock']).toMatchObject({ status: 'fail', evidence: 'socky: Mounts: /var/run/docker.sock -> /var/run/docker.sock' });
+    expect(byId['containers.daemon-no-new-privileges']!.status).toBe('fail');
+    expect(byId['containers.host-audit-rules']!.status).toBe('fail');
+    expect(byId['containers.host-file-permissions']!.status).toBe('pass');
+  });
+
+  it('hardens daemon.json, restarts dockerd without stopping the containers, proves it on dockerd, and re-plans to nothing', async () => {
+    const engine = core().services.engine;
+    const plan = await engine.plan('lab', 'containers', {});
+    // Nothing in this plan stops a container, so no confirmation is needed.
+    const r = await engine.apply('lab', plan.id);
+    const lines = r.checks.map((c) => `${c.ok ? 'ok' : 'FAIL'} ${c.name}: ${c.evidence}`).join('\n');
+    expect(r.outcome, `${lines}\n${r.error?.message ?? ''}`).toBe('verified');
+    expect(lines).toMatch(/ok New containers get no-new-privileges: config.v2.json of a test container: "NoNewPrivileges":true/);
+    expect(lines).toMatch(/ok New containers get a log size limit: .*"max-size":"10m"/);
+    expect(lines).toMatch(/ok Containers running before still run \(live-restore\)/);
+    expect(lines).toMatch(/ok live-restore is on/);
+
+    // Independent of the step: a new container really runs with NoNewPrivs, the old ones kept running.
+    expect(await labExecOk('sudo docker run --rm --network none hl-test /usr/bin/cat /proc/self/status | grep NoNewPrivs')).toMatch(/NoNewPrivs:\s+1/);
+    expect((await labExecOk(['sudo', 'docker', 'ps', '--format', '{{.Names}}'])).split('\n').filter(Boolean).sort()).toEqual(['priv', 'socky', 'tidy']);
+    expect(JSON.parse(await labExecOk(['sudo', 'cat', '/etc/docker/daemon.json']))).toMatchObject({ 'no-new-privileges': true, icc: false, 'live-restore': true, 'userland-proxy': false });
+
+    const again = await engine.plan('lab', 'containers', {});
+    expect(again.nothingToDo).toBe(true);
+    expect(again.warnings.some((w) => w.message.includes('"priv"'))).toBe(true);
+    const audit = await engine.audit('lab');
+    const byId = Object.fromEntries(audit.checks.map((c) => [c.id, c]));
+    for (const id of ['containers.daemon-no-new-privileges', 'containers.daemon-live-restore', 'containers.daemon-userland-proxy', 'containers.daemon-log-limits']) expect(byId[id]!.status, id).toBe('pass');
+    expect(byId['containers.no-privileged']!.status).toBe('fail');
+  });
+
+  it('icc false reaches the bridge once dockerd starts with no containers running', async () => {
+    await labExecOk('sudo docker rm -f priv socky tidy >/dev/null && sudo systemctl restart docker');
+    expect(await labExecOk(['sudo', 'docker', 'network', 'inspect', 'bridge', '--format', '{{index .Options "com.docker.network.bridge.enable_icc"}}'])).toBe('false\n');
+    const audit = await core().services.engine.audit('lab');
+    expect(audit.checks.find((c) => c.id === 'containers.daemon-icc')).toMatchObject({ status: 'pass', evidence: expect.stringContaining('enable_icc=false') });
+  });
+
+  it('asked to scan without the script and without GitHub, says how to bring it', async () => {
+    const plan = await core().services.engine.plan('lab', 'containers', { runScan: true });
+    expect(plan.nothingToDo).toBe(true);
+    expect(plan.warnings.find((w) => w.message.startsWith('docker-bench-security is not on the VM'))!.message).toMatch(/cannot reach GitHub.*scp -P \d+ -r docker-bench-security/);
+    const bad = await labExec(['true']);
+    expect(bad.code).toBe(0);
+  });
+});
