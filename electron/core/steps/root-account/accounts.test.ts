@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adminGroupMembers, classifyShadow, doasAdmins, isNoLoginShell, parsePasswdStatus, shellOf, withShell } from './accounts';
+import { adminGroupMembers, classifyShadow, doasAdmins, isNoLoginShell, parsePasswdStatus, shellOf, sudoAllowsAll, withShell } from './accounts';
 
 // Shadow lines in the formats Debian 12 (yescrypt), Alpine (sha512, or an empty root) and passwd -l leave.
 const YESCRYPT = 'root:$y$j9T$Q0Ip4sZ7cV0yQ2c3N5m8e/$0c1ZQ9gqH3n7u4zq4Lw2oZr2k0yPp1tXbq7QmZb3B8C:20786:0:99999:7:::';
@@ -52,5 +52,15 @@ describe('admins', () => {
   it('reads doas rules (Alpine), expanding :group and ignoring other targets', () => {
     const conf = '# doas.conf\npermit persist :wheel\npermit nopass ops as root\npermit deploy as www\npermit setenv { PATH } ci\n';
     expect(doasAdmins(conf, 'wheel:x:10:root,alice\nops:x:1001:\n').sort()).toEqual(['alice', 'ci', 'ops']);
+  });
+});
+
+describe('sudo -l -U, recorded on the lab VM', () => {
+  it('sees full rights from a group or a sudoers.d rule, and nothing for others', () => {
+    const lab = 'Matching Defaults entries for lab on hardenlab:\n    env_reset, mail_badpass, secure_path=/usr/local/sbin\\:/usr/local/bin\\:/usr/sbin\\:/usr/bin\\:/sbin\\:/bin, use_pty\n\nUser lab may run the following commands on hardenlab:\n    (ALL : ALL) ALL\n    (ALL : ALL) NOPASSWD: ALL\n';
+    expect(sudoAllowsAll(lab)).toBe(true);
+    expect(sudoAllowsAll('User ops may run the following commands on h:\n    (root) NOPASSWD: ALL\n')).toBe(true);
+    expect(sudoAllowsAll('User backup may run the following commands on h:\n    (root) NOPASSWD: /usr/bin/rsync\n')).toBe(false);
+    expect(sudoAllowsAll('User nobody is not allowed to run sudo on hardenlab.\n')).toBe(false);
   });
 });

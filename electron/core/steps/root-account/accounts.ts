@@ -109,3 +109,18 @@ export function doasAdmins(doasConf: string, groupLines: string): string[] {
   users.delete('root');
   return [...users];
 }
+
+/**
+ * Whether `sudo -l -U USER` (run as root) grants USER every command as root:
+ * a "(ALL ...) ALL" or "(root ...) ALL" rule, with or without NOPASSWD. This
+ * sees rules from /etc/sudoers.d that no group membership shows.
+ */
+export function sudoAllowsAll(text: string): boolean {
+  const i = text.indexOf('may run the following commands');
+  if (i < 0) return false;
+  return text
+    .slice(i)
+    .split('\n')
+    .slice(1)
+    .some((l) => /^\s*\((ALL|root)(\s*:\s*\S+)?\)\s+(?:[A-Z_]+:\s*)*ALL\s*$/.test(l));
+}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isValidName } from '../../../../shared/names';
 import { HardenLabError } from '../../errors';
 import type { AuditCheckDraft, StepContext, StepDefinition, StepPlanDraft, VerifyCheck } from '../../engine/step';
-import { adminGroupMembers, classifyShadow, doasAdmins, isLockedState, isNoLoginShell, parsePasswdStatus, shellOf, withShell, type ShadowInfo } from './accounts';
+import { adminGroupMembers, classifyShadow, doasAdmins, isLockedState, isNoLoginShell, parsePasswdStatus, shellOf, sudoAllowsAll, withShell, type ShadowInfo } from './accounts';
 
 /**
  * Root account: lock root's password, so nobody logs in as root with a
@@ -25,7 +25,7 @@ export interface RootAccountFacts {
   passwdStatus: string | null;
   passwdStatusLine: string;
   rootShell: string | null;
-  /** Non-root users who can become root: admin-group members and doas rules. */
+  /** Non-root users who can become root: admin-group members, doas rules, and the profile's user when sudo -l grants it everything. */
   admins: Array<{ user: string; via: string[] }>;
   /** Groups of the profile's user. */
   profileUserGroups: string[];
@@ -46,6 +46,7 @@ const PROBE = (user: string) => ({
   allGroups: ['getent', 'group'],
   doas: ['sh', '-c', 'cat /etc/doas.conf /etc/doas.d/*.conf 2>/dev/null; true'],
   userGroups: ['id', '-Gn', user],
+  sudoRights: ['sudo', '-n', '-l', '-U', user],
   nologin: ['sh', '-c', 'for p in /usr/sbin/nologin /sbin/nologin; do [ -x "$p" ] && { echo "$p"; exit 0; }; done; exit 1'],
 });
 
@@ -57,6 +58,8 @@ export async function probeRootAccount(ctx: StepContext): Promise<RootAccountFac
   const shadow = classifyShadow(r.shadow.code === 0 ? r.shadow.stdout : null);
   const admins = new Map<string, string[]>(adminGroupMembers(r.groups.stdout));
   for (const u of doasAdmins(r.doas.stdout, r.allGroups.stdout)) admins.set(u, [...(admins.get(u) ?? []), 'doas']);
+  // A rule in /etc/sudoers.d that no group shows (group members' rights come from %sudo/%wheel already).
+  if (user !== 'root' && !admins.has(user) && r.sudoRights.code === 0 && sudoAllowsAll(r.sudoRights.stdout)) admins.set(user, ['sudoers rule']);
   return {
     shadow,
     passwdStatus: r.status.code === 0 ? parsePasswdStatus(r.status.stdout) : null,
@@ -147,7 +150,7 @@ export const rootAccountStep: StepDefinition<RootAccountFacts, RootAccountOption
     }
     const mine = facts.admins.find((a) => a.user === user);
     if (!mine) {
-      throw new HardenLabError('NO_ELEVATION', `${user} is not in sudo, wheel or admin and has no doas rule, so locking root could leave nobody able to become root.`, {
+      throw new HardenLabError('NO_ELEVATION', `${user} is not in sudo, wheel or admin, has no sudoers rule for every command and no doas rule, so locking root could leave nobody able to become root.`, {
         hint: `Add ${user} to the sudo group (Debian: usermod -aG sudo ${user}) or wheel (Alpine: addgroup ${user} wheel, or a doas rule), log in again, and plan again. Nothing was changed.`,
       });
     }
