@@ -26,7 +26,7 @@ export interface RunningContainer extends ContainerFacts {
 }
 
 export interface ContainersFacts {
-  /** The docker CLI's version; null when there is no docker command. */
+  /** Path of the docker CLI; null when there is no docker command. */
   dockerClient: string | null;
   /** null when dockerd does not answer. */
   info: DockerInfo | null;
@@ -52,7 +52,8 @@ export interface ContainersFacts {
 const STAT_PATHS = [...new Set([...AUDITED_PATHS, ...PERMISSION_PATHS])];
 
 export const CONTAINERS_PROBE = {
-  dockerVersion: ['docker', 'version', '--format', '{{json .}}'],
+  // Every docker CLI call costs seconds under emulation: presence is `command -v`, versions come from docker info.
+  dockerCli: ['sh', '-c', 'command -v docker'],
   dockerInfo: ['docker', 'info', '--format', '{{json .}}'],
   bridge: ['docker', 'network', 'inspect', 'bridge', '--format', '{{json .Options}}'],
   dockerContainers: ['sh', '-c', 'command -v docker >/dev/null || exit 127; ids=$(docker ps -q --no-trunc) || exit 3; if [ -n "$ids" ]; then docker inspect $ids; else echo "[]"; fi'],
@@ -62,8 +63,6 @@ export const CONTAINERS_PROBE = {
   // The pid file can outlive dockerd; the argv read next says whether the pid is really dockerd.
   dockerd: ['sh', '-c', 'pid=$(cat /var/run/docker.pid 2>/dev/null || pidof -s dockerd) || exit 3; [ -r "/proc/$pid/cmdline" ] || exit 3; echo "$pid"; tr "\\000" "\\n" < "/proc/$pid/cmdline"'],
   dockerdPath: ['sh', '-c', 'command -v dockerd'],
-  // `--validate` arrived in Docker 23; Debian 12's 20.10 lacks it.
-  dockerdValidates: ['sh', '-c', 'dockerd --help 2>&1 | grep -q -e "--validate"'],
   mounts: ['cat', '/proc/self/mounts'],
   dockerGroup: ['getent', 'group', 'docker'],
   adminGroups: ['getent', 'group', 'sudo', 'wheel', 'admin'],
@@ -102,10 +101,10 @@ export function parseDockerInfo(text: string): DockerInfo | null {
   };
 }
 
-/** `docker version --format '{{json .}}'` prints the client part even when the daemon is unreachable. */
-export function parseClientVersion(text: string): string | null {
-  const v = rec(rec(json(text)).Client).Version;
-  return typeof v === 'string' ? v : null;
+/** `dockerd --validate` arrived in Docker 23.0; Debian 12's 20.10 lacks it. */
+export function dockerdValidates(serverVersion: string | null): boolean {
+  const major = Number(/^(\d+)\./.exec(serverVersion ?? '')?.[1] ?? 0);
+  return major >= 23;
 }
 
 export function parseBridgeIcc(text: string): boolean | null {
@@ -141,15 +140,16 @@ export function factsFromProbe(r: ContainersProbe): ContainersFacts {
   for (const [p, s] of parseStat(r.stat.stdout)) stats[p] = s;
   const podman = rec(json(r.podmanVersion.stdout));
   const podmanVersion = ok('podmanVersion') ? (typeof rec(podman.Client).Version === 'string' ? (rec(podman.Client).Version as string) : typeof podman.Version === 'string' ? podman.Version : 'unknown') : null;
+  const info = ok('dockerInfo') ? parseDockerInfo(r.dockerInfo.stdout) : null;
   return {
-    dockerClient: parseClientVersion(r.dockerVersion.stdout),
-    info: ok('dockerInfo') ? parseDockerInfo(r.dockerInfo.stdout) : null,
+    dockerClient: ok('dockerCli') ? r.dockerCli.stdout.trim() || null : null,
+    info,
     podmanVersion,
     bridgeIcc: ok('bridge') ? parseBridgeIcc(r.bridge.stdout) : null,
     daemonJson: ok('daemonJson') ? r.daemonJson.stdout : null,
     dockerd: ok('dockerd') ? parseDockerd(r.dockerd.stdout) : null,
     dockerdPath: ok('dockerdPath') ? r.dockerdPath.stdout.trim() || null : null,
-    dockerdValidates: ok('dockerdValidates'),
+    dockerdValidates: dockerdValidates(info?.serverVersion ?? null),
     containers,
     ...(errors.length ? { containersError: errors.join('; ') } : {}),
     mountPoints: parseMountPoints(r.mounts.stdout),

@@ -81,7 +81,8 @@ export function planContainers(facts: ContainersFacts, want: DaemonHardening, di
           data.keepRunning = running;
           if (!facts.info.liveRestore) {
             // live-restore is one of the few keys dockerd reloads on SIGHUP: turned on first, the restart below keeps containers running.
-            commands.push({ argv: distro.reloadService('docker'), elevated: true, why: 'Reload dockerd (SIGHUP): it turns live-restore on now, so the restart that follows keeps the running containers up.' });
+            // Optional: an init script without reload (some OpenRC ones) only costs the running containers a restart, which verify then reports.
+            commands.push({ argv: distro.reloadService('docker'), elevated: true, optional: true, why: 'Reload dockerd (SIGHUP): it turns live-restore on now, so the restart that follows keeps the running containers up.' });
           }
           if (set.some((d) => d.key === 'icc')) {
             warnings.push({ kind: 'info', message: `icc false reaches the default bridge only when dockerd starts with no containers running (for example after a reboot): with live-restore, the running containers (${running.join(', ')}) keep the bridge as it is until then.` });

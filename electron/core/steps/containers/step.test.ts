@@ -6,7 +6,7 @@ import { parseOsRelease } from '../../distro/os-release';
 import { alpineAdapter } from '../../distro/alpine';
 import { auditContainers } from './audit';
 import { parseDockerBench } from './bench-parse';
-import { factsFromProbe, type ContainersFacts, type ContainersProbe } from './facts';
+import { dockerdValidates, factsFromProbe, type ContainersFacts, type ContainersProbe } from './facts';
 import { planContainers } from './plan';
 import { containersOptions } from './step';
 
@@ -22,7 +22,7 @@ describe('facts recorded on the lab VM: Docker 20.10, four containers, no daemon
   const facts = factsFromProbe(probe('probe-debian12-docker-baseline.json'));
 
   it('parses the probe', () => {
-    expect(facts.dockerClient).toBe('20.10.24+dfsg1');
+    expect(facts.dockerClient).toBe('/usr/bin/docker');
     expect(facts.info).toMatchObject({ serverVersion: '20.10.24+dfsg1', liveRestore: false, loggingDriver: 'json-file', dockerRootDir: '/var/lib/docker', swarm: 'inactive' });
     expect(facts.podmanVersion).toBeNull();
     expect(facts.daemonJson).toBeNull();
@@ -125,6 +125,20 @@ describe('the scan in the plan', () => {
     expect(d.nothingToDo).toBe(false);
     expect(d.data!.fetchBench).toBe(true);
     expect(d.warnings!.map((w) => w.kind)).toContain('needs-network');
+  });
+});
+
+describe('dockerd --validate', () => {
+  it('is used from Docker 23 on', () => {
+    expect(dockerdValidates('20.10.24+dfsg1')).toBe(false);
+    expect(dockerdValidates('23.0.1')).toBe(true);
+    expect(dockerdValidates('27.3.1')).toBe(true);
+    expect(dockerdValidates(null)).toBe(false);
+  });
+  it('validates the new file before the restart when dockerd can', () => {
+    const facts = factsFromProbe(probe('probe-debian12-docker-baseline.json'));
+    const d = planContainers({ ...facts, dockerdValidates: true, dockerdPath: '/usr/bin/dockerd' }, defaults, debian, notRequested, '/x.sh');
+    expect(d.commands[0]!.argv).toEqual(['/usr/bin/dockerd', '--validate', '--config-file', '/etc/docker/daemon.json']);
   });
 });
 

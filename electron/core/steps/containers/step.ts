@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { toErrorInfo } from '../../errors';
+import { HardenLabError, toErrorInfo } from '../../errors';
 import type { StepContext, StepDefinition, VerifyCheck } from '../../engine/step';
 import { auditContainers } from './audit';
 import { benchManualInstructions, fetchBenchCommands, githubReachable, isSafeBenchPath, runDockerBench } from './bench-run';
@@ -61,7 +61,7 @@ export async function scanDockerBench(ctx: StepContext, scriptPath = DEFAULT_BEN
   const facts = await probeContainers(ctx);
   const outcome = await scanOutcome(facts, { ...containersOptions.parse({}), runScan: true, benchPath: scriptPath }, ctx);
   if (outcome.kind === 'ran') return outcome.run;
-  if (outcome.kind === 'failed') throw new Error(outcome.message);
+  if (outcome.kind === 'failed') throw new HardenLabError('REMOTE_COMMAND_FAILED', `docker-bench-security did not run: ${outcome.message}`);
   return null;
 }
 
