@@ -13,6 +13,8 @@ import type { BenchCheck, BenchCounts, BenchLevel, BenchReport, BenchSection } f
  *   Section B - Remediation measures                  then "[INFO] 1.1.1 - text Remediation Impact: text"
  *   Section C - Score                                 then "[INFO] Checks: 117", "[INFO] Score: -21"
  */
+// The script colours its tags with ANSI escapes unless run with -b.
+// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 const LINE = /^\[(PASS|WARN|INFO|NOTE)\]\s?(.*)$/;
 const ENTRY = /^(\d+(?:\.\d+)*)\s+-\s+(.*)$/;
