@@ -133,7 +133,8 @@ describe('kernel step on the real lab VM', () => {
     const r = await timed('unbootable kernel: apply, time out, revert', () => engine.apply('lab', plan.id));
     expect(r.outcome).toBe('reverted');
     expect(r.error?.code).toBe('TIMEOUT');
-    expect(r.error?.message).toMatch(/did not come back from its reboot within 75 s/);
+    // Either the engine's reboot loop or the SSH wait inside it names the deadline.
+    expect(r.error?.message).toMatch(/within 75 s/);
     expect(r.phases.find((p) => p.phase === 'apply')).toMatchObject({ ok: false });
     expect(r.phases.find((p) => p.phase === 'revert')).toMatchObject({ ok: true });
     expect(r.checks.find((c) => /restored VM accepts a fresh login/.test(c.name))?.ok).toBe(true);
