@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { explainInvalidName } from '../../../../shared/names';
+import type { AuditCheckDraft, StepDefinition, VerifyCheck } from '../../engine/step';
+import { ALL_SETTINGS } from './catalog';
+import { normalizeValue } from './parse';
+import { desiredValue, planSysctl, satisfied, type SysctlData, type SysctlFacts, type SysctlOptions } from './plan';
+import { probeSysctl, readSysctls } from './probe';
+
+/**
+ * Kernel hardening sysctls: one file in sysctl.d named to be read last, a
+ * comment on every line, applied now with `sysctl -p`, proved with
+ * `sysctl -n` for every key. The decisions are in plan.ts.
+ */
+
+// NAME_PATTERNS.sysctlKey (shared/names.ts) first: a key is written into a file and read back with sysctl -n.
+const sysctlKey = z.string().superRefine((v, ctx) => {
+  const bad = explainInvalidName('sysctlKey', v);
+  if (bad) ctx.addIssue({ code: 'custom', message: bad });
+});
+// Numbers only: a value ends up on a line of a root-owned file, so nothing that could start another line or a command.
+const VALUE = /^-?\d{1,20}(?:[ \t]+-?\d{1,20}){0,7}$/;
+const VALUE_RULE = 'whole numbers, several separated by spaces (as in "4 4 1 7")';
+
+const extraSchema = z
+  .union([z.record(z.string(), z.string()), z.array(z.string())])
+  .default({})
+  .transform((raw, ctx) => {
+    // The UI sends "key=value" strings; the API and CLI may send an object.
+    const pairs: Array<[string, string]> = Array.isArray(raw)
+      ? raw.map((s) => {
+          const eq = s.indexOf('=');
+          return eq < 0 ? [s.trim(), ''] : [s.slice(0, eq).trim(), s.slice(eq + 1).trim()];
+        })
+      : Object.entries(raw);
+    const out: Record<string, string> = {};
+    for (const [key, value] of pairs) {
+      const bad = explainInvalidName('sysctlKey', key);
+      if (bad) ctx.addIssue({ code: 'custom', message: bad });
+      else if (!VALUE.test(value.trim())) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a valid value for ${key}: use ${VALUE_RULE}.` });
+      else out[key] = value.trim();
+    }
+    return out;
+  });
+
+export const sysctlOptions = z
+  .object({
+    keys: z.array(sysctlKey).max(100).default([]),
+    extra: extraSchema,
+    restrictUserNamespaces: z.boolean().default(false),
+  })
+  .strict();
+
+export const sysctlStep: StepDefinition<SysctlFacts, SysctlOptions, SysctlData> = {
+  id: 'sysctl',
+  title: 'Kernel hardening sysctls',
+  summary: 'Close what the kernel leaves open by default: leaked addresses, unprivileged BPF and ptrace, kexec, /tmp link tricks, ICMP redirects.',
+  why: 'Every container shares the host kernel, so a kernel bug is a way out of every container. These settings take away the tools exploits lean on (kernel addresses, unprivileged BPF, userfaultfd, ptrace of other processes) and the network tricks an attacker next door uses (redirects, source routing, spoofed addresses). Settings Docker needs, such as IP forwarding, are left alone.',
+  guideOrder: 70,
+  readOnly: false,
+  options: sysctlOptions,
+  optionFields: [
+    { name: 'keys', label: 'Only these settings', help: `Leave empty for all that apply. Known: ${ALL_SETTINGS.map((s) => s.key).join(', ')}.`, type: 'string-list', default: [] },
+    { name: 'extra', label: 'Other keys', help: 'key=value, e.g. kernel.panic_on_oops=1 (whole numbers only; the key must exist on the VM).', type: 'string-list', default: [] },
+    {
+      name: 'restrictUserNamespaces',
+      label: 'No user namespaces for unprivileged users',
+      help: 'kernel.unprivileged_userns_clone = 0 (Debian). Breaks rootless Docker and Podman.',
+      type: 'boolean',
+      default: false,
+    },
+  ],
+  applyTimeoutMs: 2 * 60_000,
+
+  probe: (ctx) => probeSysctl(ctx.target, ctx.distro),
+
+  plan: (facts, options, ctx) => planSysctl(facts, options, ctx.distro),
+
+  async verify(draft, ctx): Promise<VerifyCheck[]> {
+    const d = draft.data!;
+    const checks: VerifyCheck[] = [];
+    const planned = draft.files.find((f) => f.path === d.path);
+    if (planned) {
+      const now = await ctx.target.readFile(d.path, { elevate: true });
+      checks.push({ name: `${d.path} is in place`, ok: now === planned.after, evidence: now === null ? 'the file is missing' : now === planned.after ? `${Object.keys(d.expected).length} settings` : 'the file differs from the plan' });
+    }
+    const live = await readSysctls(ctx.target, Object.keys(d.expected));
+    for (const [key, want] of Object.entries(d.expected)) {
+      const r = live.get(key);
+      const got = r && r.code === 0 ? normalizeValue(r.stdout) : null;
+      checks.push({ name: `${key} = ${want}`, ok: got === want, evidence: got === null ? `sysctl -n ${key} failed (exit ${r?.code})` : `sysctl -n ${key}: ${got}` });
+    }
+    return checks;
+  },
+
+  audit(facts): AuditCheckDraft[] {
+    const containers = facts.containers.installed.length + facts.containers.running.length > 0;
+    return ALL_SETTINGS.filter((s) => !s.optIn).map((s) => {
+      const id = `sysctl.${s.key}`;
+      const want = desiredValue(s, facts);
+      const title = `${s.key} = ${want}${s.atLeast ? ' or stronger' : ''}`;
+      const current = facts.values[s.key];
+      if (current === undefined) return { id, title, status: 'skip', evidence: `not on the kernel ${facts.kernelRelease}` };
+      if (s.containerSensitive && containers) return { id, title, status: 'skip', evidence: `${s.key} = ${current}: left alone, containers need it` };
+      const ok = satisfied(s, current, facts);
+      return { id, title, status: ok ? 'pass' : 'fail', evidence: `sysctl ${s.key} = ${current}${ok ? '' : ` (wanted ${want})`}` };
+    });
+  },
+};
