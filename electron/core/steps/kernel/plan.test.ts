@@ -81,6 +81,13 @@ describe('kernel plan (Debian, recorded on the lab VM)', () => {
     expect(d.data).toMatchObject({ running: '6.1.0-50-cloud-amd64', expectedRelease: '6.1.0-56-cloud-amd64', securityFile: { path: SECURITY_LIST_PATH } });
   });
 
+  it('refreshes after adding the security suite even when refreshIndex is off', () => {
+    const d = planKernel({ facts: labFacts(), options: opts({ addSecuritySource: true, refreshIndex: false }), distro: debian, index: securityIndex, securityLine: LINE });
+    expect(d.commands.map((c) => c.argv[4])).toEqual(['update', 'install']);
+    const noFile = planKernel({ facts: labFacts(), options: opts({ refreshIndex: false }), distro: debian, index: { ...securityIndex, source: 'vm-index' }, securityLine: null });
+    expect(noFile.commands.map((c) => c.argv[4])).toEqual(['install']);
+  });
+
   it('re-planned after the upgrade and reboot: nothing to do (idempotent)', () => {
     const after = labFacts({
       running: '6.1.0-56-cloud-amd64',

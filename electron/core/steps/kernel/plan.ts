@@ -116,7 +116,8 @@ export function planKernel(input: KernelPlanInput): StepPlanDraft<KernelPlanData
     warnings.push({ kind: 'info', message: `Package index: ${index.note}.` });
   }
 
-  const refreshWanted = !offline && options.refreshIndex && (upgrade || files.length > 0);
+  // A new sources file is useless until the index is refreshed, whatever refreshIndex says.
+  const refreshWanted = !offline && (files.length > 0 || (options.refreshIndex && upgrade));
   if (refreshWanted) {
     commands.push({ argv: distro.refreshIndex(), elevated: true, why: files.length > 0 ? 'Refresh the package index, now with the security suite, so the upgrade sees the newest kernel.' : 'Refresh the package index so the upgrade sees the newest kernel.', timeoutMs: 10 * 60_000 });
   }
