@@ -148,6 +148,27 @@ describe('sysctl plan on the lab baseline', () => {
     expect(again.warnings?.map((w) => w.kind)).not.toContain('irreversible-until-reboot');
   });
 
+  it('never loosens the file: a narrower request keeps what it already sets', () => {
+    const facts = baseline();
+    const applied = appliedFrom(facts, planSysctl(facts, opts(), debian));
+    const narrower = planSysctl(applied, opts({ keys: ['kernel.sysrq'] }), debian);
+    expect(narrower.nothingToDo).toBe(true);
+    const withExtra = planSysctl(applied, opts({ extra: { 'kernel.panic_on_oops': '1' } }), debian);
+    expect(withExtra.files[0]!.after).toBe(applied.ourFile + '\n# Asked for by name.\nkernel.panic_on_oops = 1\n');
+    expect(planSysctl(appliedFrom(applied, withExtra), opts(), debian).nothingToDo).toBe(true);
+  });
+
+  it('takes ip_forward out of the file once Docker arrives, and warns before breaking it on request', () => {
+    const facts = baseline();
+    const applied = appliedFrom(facts, planSysctl(facts, opts(), debian));
+    const docker = { ...applied, containers: { installed: ['docker', 'dockerd'], running: [] } };
+    const plan = planSysctl(docker, opts(), debian);
+    expect(plan.files[0]!.after).not.toMatch(/ip_forward/);
+    expect(plan.warnings?.some((w) => /Taken out of .*: net.ipv4.ip_forward = 0/.test(w.message))).toBe(true);
+    const forced = planSysctl({ ...docker, values: { ...docker.values, 'net.ipv4.ip_forward': '1' } }, opts({ keys: ['net.ipv4.ip_forward'] }), debian);
+    expect(forced.warnings?.find((w) => w.kind === 'breaks-docker')?.message).toMatch(/net.ipv4.ip_forward = 0: docker, dockerd need forwarding/);
+  });
+
   it('reloads without rewriting when a value drifted but the file is right', () => {
     const facts = baseline();
     const plan = planSysctl(facts, opts(), debian);

@@ -3,7 +3,7 @@ import type { DistroAdapter } from '../../distro/types';
 import type { StepPlanDraft } from '../../engine/step';
 import { HardenLabError } from '../../errors';
 import { ALL_SETTINGS, isTransientInterface, OUR_FILE_NAME, PER_INTERFACE, settingFor, type SysctlSetting } from './catalog';
-import { bootOrder, laterOverrides, normalizeValue, type ConfFile } from './parse';
+import { bootOrder, laterOverrides, normalizeValue, parseSysctlConf, type ConfFile } from './parse';
 
 /**
  * The sysctl step's decisions, pure: which settings apply on this kernel and
@@ -86,6 +86,8 @@ export function chooseSettings(facts: SysctlFacts, options: SysctlOptions): { se
 }
 
 /** One line per existing interface where the kernel honours the interface's own value (catalog.ts PER_INTERFACE). */
+const INTERFACE_KEY = new RegExp(`^net\\.ipv[46]\\.conf\\.(?!all\\.|default\\.)[^.]+\\.(?:${[...new Set(PER_INTERFACE.map((p) => p.name))].join('|')})$`);
+
 export function interfaceLines(facts: SysctlFacts, chosen: readonly SysctlSetting[]): PlannedLine[] {
   const lines: PlannedLine[] = [];
   for (const p of PER_INTERFACE) {
@@ -139,10 +141,39 @@ export function planSysctl(facts: SysctlFacts, options: SysctlOptions, distro: P
     });
   const ifLines = interfaceLines(facts, settings).filter((l) => !extraKeys.has(l.key));
   const extra: PlannedLine[] = Object.entries(options.extra).map(([key, value]) => ({ key, value: normalizeValue(value), current: facts.values[key]!, why: '' }));
+
+  // Our file keeps what it already sets (a narrower request never loosens the boot-time values),
+  // except keys this kernel lacks (sysctl -p would fail on them) and what containers need now.
+  const planned = new Set([...lines, ...ifLines, ...extra].map((l) => l.key));
+  const dropped: string[] = [];
+  for (const a of parseSysctlConf(facts.ourFile ?? '')) {
+    if (planned.has(a.key)) continue;
+    const s = settingFor(a.key);
+    if (!(a.key in facts.values) || (s && leftForContainers.includes(s))) {
+      dropped.push(`${a.key} = ${a.value}`);
+      continue;
+    }
+    const kept = { key: a.key, value: a.value, current: facts.values[a.key]!, why: s?.why ?? '' };
+    if (s) lines.push(kept);
+    else if (INTERFACE_KEY.test(a.key)) ifLines.push(kept);
+    else extra.push(kept);
+    planned.add(a.key);
+  }
+  if (dropped.length > 0) warnings.push({ kind: 'info', message: `Taken out of ${facts.ourPath}: ${dropped.join(', ')} (not on this kernel, or needed by containers now).` });
+  // A stable order, whatever the request: the catalogue's for settings, by key for the rest.
+  const rank = (k: string) => ALL_SETTINGS.findIndex((s) => s.key === k);
+  lines.sort((a, b) => rank(a.key) - rank(b.key));
+  ifLines.sort((a, b) => a.key.localeCompare(b.key));
+  extra.sort((a, b) => a.key.localeCompare(b.key));
   const all = [...lines, ...ifLines, ...extra];
   const after = renderFile(facts.ourPath, lines, ifLines, extra);
   const fileChanges = after !== facts.ourFile;
   const changing = all.filter((l) => normalizeValue(l.current) !== l.value);
+
+  const hurtsContainers = containersOf(facts).length > 0 ? changing.filter((l) => settingFor(l.key)?.containerSensitive) : [];
+  if (hurtsContainers.length > 0) {
+    warnings.push({ kind: 'breaks-docker', message: `${hurtsContainers.map((l) => `${l.key} = ${l.value}`).join(', ')}: ${containersOf(facts).join(', ')} need${containersOf(facts).length === 1 ? 's' : ''} forwarding for container networking.` });
+  }
 
   const oneWay = changing.filter((l) => settingFor(l.key)?.oneWay);
   if (oneWay.length > 0) {
