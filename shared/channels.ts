@@ -25,6 +25,7 @@ export const CHANNELS = [
   'steps.list',
   'steps.plan',
   'steps.apply',
+  'modules.loaded',
   'revert.experiment',
   'journal.list',
   'journal.resolve',

@@ -11,6 +11,7 @@ import {
   ExperimentSchema,
   HostKeyDecisionSchema,
   LabInfoSchema,
+  LoadedModuleSchema,
   PlanSchema,
   SnapshotListSchema,
   SnapshotSchema,
@@ -124,6 +125,8 @@ export const contract = {
     z.object({ profile: ProfileNameSchema, planId: z.string().min(1).max(100), confirmWarnings: z.boolean().default(false), opId: OpId.optional() }).strict(),
     z.object({ result: ApplyResultSchema }),
   ),
+  /** The loaded kernel modules with who uses them and what they are (the modules view). */
+  'modules.loaded': ch(z.object({ profile: ProfileNameSchema }).strict(), z.object({ modules: z.array(LoadedModuleSchema) })),
   'revert.experiment': ch(
     z.object({ profile: ProfileNameSchema, experimentId: z.string().max(100).optional(), opId: OpId.optional() }).strict(),
     z.object({ experiment: ExperimentSchema, durationMs: z.number() }),

@@ -208,3 +208,13 @@ export const ToolCheckSchema = z.object({
   required: z.boolean(),
 });
 export type ToolCheck = z.infer<typeof ToolCheckSchema>;
+
+export const LoadedModuleSchema = z.object({
+  name: z.string(),
+  size: z.number(),
+  useCount: z.number(),
+  usedBy: z.array(z.string()),
+  devices: z.array(z.string()),
+  description: z.string(),
+});
+export type LoadedModuleShape = z.infer<typeof LoadedModuleSchema>;

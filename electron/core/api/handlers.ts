@@ -6,6 +6,7 @@ import { exportExperiment } from '../engine/report';
 import type { HypervisorDriver, ProgressFn } from '../hypervisor/types';
 import { labDown, labUp, listLabs } from '../lab/index';
 import { sshCheck } from '../ssh/ssh-check';
+import { loadedModules } from '../steps/modules/step';
 import { importSshConfig } from '../ssh/ssh-config-import';
 import type { Handlers } from './dispatch';
 import type { CoreServices } from './core';
@@ -206,6 +207,7 @@ export function createHandlers(s: CoreServices): Handlers {
       withOp(req.opId, async (signal) => ({
         result: await s.engine.apply(req.profile, req.planId, { confirmWarnings: req.confirmWarnings, ...(req.opId ? { opId: req.opId } : {}), signal }),
       })),
+    'modules.loaded': async (req) => ({ modules: await loadedModules(await s.engineConnections.target(await s.profiles.get(req.profile))) }),
     'revert.experiment': async (req) =>
       withOp(req.opId, async (signal) => s.engine.revert(req.profile, req.experimentId, { ...(req.opId ? { opId: req.opId } : {}), signal })),
 

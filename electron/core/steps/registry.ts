@@ -1,5 +1,7 @@
 import type { AnyStep } from '../engine/step';
+import { modulesStep } from './modules/step';
 import { sshStep } from './ssh/step';
+import { sysctlStep } from './sysctl/step';
 
 /** Every hardening step, in no particular order (guideOrder sorts them). Adding a step is adding it here. */
-export const ALL_STEPS: readonly AnyStep[] = [sshStep];
+export const ALL_STEPS: readonly AnyStep[] = [sshStep, modulesStep, sysctlStep];
