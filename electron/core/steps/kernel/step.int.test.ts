@@ -133,8 +133,8 @@ describe('kernel step on the real lab VM', () => {
     const r = await timed('unbootable kernel: apply, time out, revert', () => engine.apply('lab', plan.id));
     expect(r.outcome).toBe('reverted');
     expect(r.error?.code).toBe('TIMEOUT');
-    // Either the engine's reboot loop or the SSH wait inside it names the deadline.
-    expect(r.error?.message).toMatch(/within 75 s/);
+    // The engine's reboot loop or the SSH wait inside it (given what is left of the deadline) says so.
+    expect(r.error?.message).toMatch(/(did not come back from its reboot|did not accept SSH) within \d+ s/);
     expect(r.phases.find((p) => p.phase === 'apply')).toMatchObject({ ok: false });
     expect(r.phases.find((p) => p.phase === 'revert')).toMatchObject({ ok: true });
     expect(r.checks.find((c) => /restored VM accepts a fresh login/.test(c.name))?.ok).toBe(true);
