@@ -94,6 +94,7 @@ describe('containers step on the real lab VM', () => {
     expect(plan.nothingToDo).toBe(true);
     expect(plan.warnings.find((w) => w.message.startsWith('docker-bench-security is not on the VM'))!.message).toMatch(/cannot reach GitHub.*scp -P \d+ -r docker-bench-security/);
   });
+
   it('reverts automatically when dockerd refuses the new daemon.json, with the containers back', async () => {
     const engine = core().services.engine;
     const plan = await engine.plan('lab', 'containers-broken', {});
@@ -107,6 +108,7 @@ describe('containers step on the real lab VM', () => {
     expect(await labExecOk(['sudo', 'docker', 'info', '--format', '{{.LiveRestoreEnabled}}'])).toBe('true\n');
     expect((await labExecOk(['sudo', 'docker', 'ps', '--format', '{{.Names}}'])).split('\n').filter(Boolean).sort()).toEqual(['priv', 'socky', 'tidy']);
   });
+
   it('icc false reaches the bridge once dockerd starts with no containers running', async () => {
     await labExecOk('sudo docker rm -f priv socky tidy >/dev/null && sudo systemctl restart docker');
     expect(await labExecOk(['sudo', 'docker', 'network', 'inspect', 'bridge', '--format', '{{index .Options "com.docker.network.bridge.enable_icc"}}'])).toBe('false\n');
