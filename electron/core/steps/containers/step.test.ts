@@ -6,7 +6,7 @@ import { parseOsRelease } from '../../distro/os-release';
 import { alpineAdapter } from '../../distro/alpine';
 import { auditContainers } from './audit';
 import { parseDockerBench } from './bench-parse';
-import { dockerdValidates, factsFromProbe, type ContainersFacts, type ContainersProbe } from './facts';
+import { dockerdValidates, factsFromProbe, parseDockerInfo, type ContainersFacts, type ContainersProbe } from './facts';
 import { planContainers } from './plan';
 import { containersOptions } from './step';
 
@@ -125,6 +125,22 @@ describe('the scan in the plan', () => {
     expect(d.nothingToDo).toBe(false);
     expect(d.data!.fetchBench).toBe(true);
     expect(d.warnings!.map((w) => w.kind)).toContain('needs-network');
+  });
+});
+
+describe('docker info, recorded before and after live-restore was turned on', () => {
+  it('reads what dockerd really runs with', () => {
+    expect(parseDockerInfo(fixture('docker-20.10-info.json'))).toEqual({
+      serverVersion: '20.10.24+dfsg1',
+      liveRestore: false,
+      loggingDriver: 'json-file',
+      securityOptions: ['name=apparmor', 'name=seccomp,profile=default', 'name=cgroupns'],
+      dockerRootDir: '/var/lib/docker',
+      swarm: 'inactive',
+      containersRunning: 4,
+    });
+    expect(parseDockerInfo(fixture('docker-20.10-info-live-restore.json'))!.liveRestore).toBe(true);
+    expect(parseDockerInfo('Cannot connect to the Docker daemon at unix:///var/run/docker.sock.')).toBeNull();
   });
 });
 
