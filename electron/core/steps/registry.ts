@@ -1,7 +1,9 @@
 import type { AnyStep } from '../engine/step';
+import { containersStep } from './containers/step';
 import { modulesStep } from './modules/step';
+import { rootAccountStep } from './root-account/step';
 import { sshStep } from './ssh/step';
 import { sysctlStep } from './sysctl/step';
 
 /** Every hardening step, in no particular order (guideOrder sorts them). Adding a step is adding it here. */
-export const ALL_STEPS: readonly AnyStep[] = [sshStep, modulesStep, sysctlStep];
+export const ALL_STEPS: readonly AnyStep[] = [sshStep, rootAccountStep, containersStep, modulesStep, sysctlStep];

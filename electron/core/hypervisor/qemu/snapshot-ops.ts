@@ -45,7 +45,8 @@ export async function runJob(qmp: QmpClient, command: string, args: Record<strin
   const started = Date.now();
   const ended = qmp.waitForEvent((e) => e.event === 'JOB_STATUS_CHANGE' && e.data.id === id && (e.data.status === 'concluded' || e.data.status === 'null'), timeoutMs, `the end of ${command}`);
   try {
-    await qmp.execute(command, { 'job-id': id, ...args });
+    // The monitor can be slow to accept a job (right after a snapshot-load, under load): same budget as the job.
+    await qmp.execute(command, { 'job-id': id, ...args }, { timeoutMs });
   } catch (e) {
     ended.cancel();
     throw qmpFailure(action, e);
