@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BenchRunSchema } from './docker-bench';
 
 /**
  * Domain shapes that cross a process boundary. The zod schema is the single
@@ -105,6 +106,8 @@ export const PlanSchema = z.object({
   warnings: z.array(PlanWarningSchema),
   nothingToDo: z.boolean(),
   options: z.record(z.string(), z.unknown()).optional(),
+  /** Read-only results a step gathered while planning, for the UI to show in full (e.g. a docker-bench-security scan). */
+  reports: z.array(z.object({ kind: z.literal('docker-bench'), run: BenchRunSchema })).optional(),
 });
 export type PlanShape = z.infer<typeof PlanSchema>;
 

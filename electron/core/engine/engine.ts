@@ -170,6 +170,7 @@ export class Engine {
       warnings: draft.warnings ?? [],
       nothingToDo: draft.nothingToDo,
       options: parsed.data as Record<string, unknown>,
+      ...(draft.reports?.length ? { reports: draft.reports } : {}),
     };
     this.plans.set(id, { plan, facts, draft, step, profile: profile.name, createdAt: Date.now() });
     for (const [k, v] of this.plans) if (Date.now() - v.createdAt > PLAN_TTL_MS) this.plans.delete(k);

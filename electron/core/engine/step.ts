@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { PlanWarning, StepOptionField } from '../../../shared/domain';
+import type { PlanShape, PlanWarning, StepOptionField } from '../../../shared/domain';
 import type { Profile } from '../../../shared/profile';
 import type { DistroAdapter } from '../distro/types';
 import type { Target } from './target';
@@ -52,6 +52,8 @@ export interface StepPlanDraft<D = unknown> {
   warnings?: PlanWarning[];
   /** Whether there is nothing to change (re-planning after apply must give true). */
   nothingToDo: boolean;
+  /** Read-only results to show in full (PlanShape.reports). */
+  reports?: NonNullable<PlanShape['reports']>;
   /** Step-private data carried from plan to apply and verify. */
   data?: D;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDockerBench, summariseBench } from './bench-parse';
-import { BenchReportSchema } from './bench-report';
+import { BenchReportSchema } from '../../../../shared/docker-bench';
 
 const log = readFileSync(join(__dirname, 'fixtures', 'docker-bench-1.6.0-debian12.log'), 'utf8');
 

@@ -1,4 +1,4 @@
-import type { BenchCheck, BenchCounts, BenchLevel, BenchReport, BenchSection } from './bench-report';
+import type { BenchCheck, BenchCounts, BenchLevel, BenchReport, BenchSection } from '../../../../shared/docker-bench';
 
 /**
  * Parses what docker-bench-security prints (its stdout, or its log file,

@@ -2,7 +2,7 @@ import { HardenLabError } from '../../errors';
 import type { PlannedCommand } from '../../engine/step';
 import type { Target } from '../../engine/target';
 import { parseDockerBench } from './bench-parse';
-import type { BenchRun } from './bench-report';
+import type { BenchRun } from '../../../../shared/docker-bench';
 import { DEFAULT_BENCH_DIR } from './facts';
 
 /**

@@ -2,7 +2,7 @@ import type { PlanWarning } from '../../../../shared/domain';
 import type { DistroAdapter } from '../../distro/types';
 import type { PlannedCommand, StepPlanDraft } from '../../engine/step';
 import { hasEngine } from './audit';
-import type { BenchRun } from './bench-report';
+import type { BenchRun } from '../../../../shared/docker-bench';
 import { summariseBench } from './bench-parse';
 import { planDaemonJson, type DaemonHardening, type DaemonKeyDecision } from './daemon-json';
 import { DAEMON_JSON, type ContainersFacts } from './facts';
@@ -141,5 +141,6 @@ export function planContainers(facts: ContainersFacts, want: DaemonHardening, di
     warnings,
     nothingToDo,
     data,
+    ...(data.bench ? { reports: [{ kind: 'docker-bench' as const, run: data.bench }] } : {}),
   };
 }

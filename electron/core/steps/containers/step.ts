@@ -3,7 +3,7 @@ import { HardenLabError, toErrorInfo } from '../../errors';
 import type { StepContext, StepDefinition, VerifyCheck } from '../../engine/step';
 import { auditContainers } from './audit';
 import { benchManualInstructions, fetchBenchCommands, githubReachable, isSafeBenchPath, runDockerBench } from './bench-run';
-import type { BenchRun } from './bench-report';
+import type { BenchRun } from '../../../../shared/docker-bench';
 import { DAEMON_JSON, DEFAULT_BENCH_SCRIPT, parseBridgeIcc, parseDockerInfo, probeContainers, type ContainersFacts } from './facts';
 import { planContainers, type ContainersData, type ScanOutcome } from './plan';
 

@@ -4,8 +4,7 @@ import { z } from 'zod';
  * The docker-bench-security result as the UI gets it: sections in the
  * script's order (1 Host Configuration first, as the guide says to read it),
  * each check with its level and detail lines, remediation when the script
- * printed it (-p). No Node and no Electron here, so this file can move to
- * shared/ as part of the IPC contract unchanged.
+ * printed it (-p). Part of the API contract (PlanSchema.reports).
  */
 export const BenchLevelSchema = z.enum(['PASS', 'WARN', 'INFO', 'NOTE']);
 export type BenchLevel = z.infer<typeof BenchLevelSchema>;
