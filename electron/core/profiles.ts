@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile, open } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-file';
 import { ProfileSchema, type Profile, type ProfileInput } from '../../shared/profile';
 import { explainInvalidName } from '../../shared/names';
 import { HardenLabError } from './errors';
@@ -72,15 +73,6 @@ export class ProfileStore {
   }
 
   private async writeAll(profiles: Profile[]): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(tmp, JSON.stringify({ version: 1, profiles }, null, 2) + '\n', { mode: 0o600 });
-    const fh = await open(tmp, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, this.file);
+    await writeFileAtomic(this.file, JSON.stringify({ version: 1, profiles }, null, 2) + '\n');
   }
 }

@@ -11,6 +11,10 @@ describe('distro detection from /etc/os-release', () => {
     const os = parseOsRelease(fx('debian-12-os-release'));
     expect(os).toMatchObject({ id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)', versionCodename: 'bookworm' });
   });
+  it('names the system even without PRETTY_NAME, and unquotes escapes', () => {
+    expect(parseOsRelease('NAME=Foo\nVERSION_ID=1\n').prettyName).toBe('Foo 1');
+    expect(parseOsRelease('PRETTY_NAME="a \\"q\\" b"\n').prettyName).toBe('a "q" b');
+  });
   it('picks the adapter by ID, then ID_LIKE', () => {
     expect(adapterFor(fx('alpine-3.20-os-release')).family).toBe('alpine');
     expect(adapterFor(fx('debian-12-os-release')).family).toBe('debian');

@@ -26,7 +26,7 @@ export function parseOsRelease(text: string): OsRelease {
     id,
     idLike: (kv.get('ID_LIKE') ?? '').toLowerCase().split(/\s+/).filter(Boolean),
     versionId: kv.get('VERSION_ID') ?? '',
-    prettyName: kv.get('PRETTY_NAME') ?? kv.get('NAME') ?? id,
+    prettyName: kv.get('PRETTY_NAME') || [kv.get('NAME'), kv.get('VERSION') ?? kv.get('VERSION_ID')].filter(Boolean).join(' ') || id,
     ...(codename ? { versionCodename: codename } : {}),
   };
 }

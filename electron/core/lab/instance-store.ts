@@ -1,7 +1,8 @@
-import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { explainInvalidName } from '../../../shared/names';
+import { writeFileAtomic } from '../atomic-file';
 import { HardenLabError } from '../errors';
 import { hardenlabHome } from '../paths';
 
@@ -85,15 +86,7 @@ export function instancePaths(name: string, home: string = hardenlabHome()): Ins
 
 /** Writes JSON so that a crash leaves the old or the new file, never half of one. */
 export async function writeJsonAtomic(file: string, data: unknown, mode = 0o600): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  const fh = await open(tmp, 'w', mode);
-  try {
-    await fh.writeFile(JSON.stringify(data, null, 2) + '\n');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(data, null, 2) + '\n', { mode });
 }
 
 export async function readInstance(name: string, home: string = hardenlabHome()): Promise<InstanceRecord | null> {

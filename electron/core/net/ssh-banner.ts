@@ -1,3 +1,4 @@
+import { sleep as sleepFor } from '../sleep';
 import { connect, type Socket } from 'node:net';
 import { HardenLabError } from '../errors';
 
@@ -109,20 +110,6 @@ export interface WaitForSshBannerOptions {
   onAttempt?: (attempt: number, outcome: ProbeOutcome) => void;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(cancelled());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(cancelled());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 function cancelled(): HardenLabError {
   return new HardenLabError('CANCELLED', 'Waiting for SSH was cancelled.');
@@ -171,4 +158,8 @@ function describe(o: ProbeOutcome): string {
     case 'error':
       return o.message;
   }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return sleepFor(ms, signal, cancelled);
 }

@@ -1,5 +1,6 @@
-import { mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file';
 import { HardenLabError } from '../errors';
 import { hardenlabHome } from '../paths';
 import type { SecretKind, SecretStore, StringEncryption } from './secret-store';
@@ -93,21 +94,7 @@ export class EncryptedFileSecretStore implements SecretStore {
     const next = this.queue.then(async () => {
       const data = await this.load();
       change(data);
-      await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-      const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
-      try {
-        await writeFile(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
-        const fh = await open(tmp, 'r');
-        try {
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-        await rename(tmp, this.file);
-      } catch (e) {
-        await unlink(tmp).catch(() => undefined);
-        throw e;
-      }
+      await writeFileAtomic(this.file, JSON.stringify(data, null, 2) + '\n');
     });
     this.queue = next.catch(() => undefined);
     return next;

@@ -63,4 +63,3 @@ export { importSshConfig, candidateFromResolved } from './ssh-config-import';
 export type { ImportSshConfigOptions, SshConfigCandidate } from './ssh-config-import';
 export { parseSshConfig, resolveHost, concreteHostAliases } from './ssh-config';
 
-export { parseOsRelease, osDisplayName } from './os-release';

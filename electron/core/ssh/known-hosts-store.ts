@@ -1,6 +1,7 @@
-import { appendFile, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file';
 import { hardenlabHome } from '../paths';
 import type { PublicKey } from './host-key';
 import {
@@ -81,19 +82,6 @@ export class KnownHostsStore {
 
   private async rewrite(lines: KnownHostsLine[]): Promise<void> {
     const mode = (await stat(this.file)).mode & 0o777;
-    const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
-    try {
-      await writeFile(tmp, serializeKnownHosts(lines), { mode });
-      const fh = await open(tmp, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, this.file);
-    } catch (e) {
-      await unlink(tmp).catch(() => undefined);
-      throw e;
-    }
+    await writeFileAtomic(this.file, serializeKnownHosts(lines), { mode });
   }
 }

@@ -1,3 +1,4 @@
+import { sleep } from '../sleep';
 import type { Profile } from '../../../shared/profile';
 import { HardenLabError, isHardenLabError } from '../errors';
 import type { SecretStore } from '../secrets/secret-store';
@@ -52,20 +53,6 @@ function connectionKey(p: Profile): string {
   return JSON.stringify([p.host, p.port, p.user, p.auth, p.pinnedHostKey ?? null, p.proxyJump ?? null, p.elevation]);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /**
  * One live connection per profile name, shared by every caller (steps,

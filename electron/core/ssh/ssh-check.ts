@@ -3,7 +3,7 @@ import type { ElevationMode } from './elevation';
 import { connect, type ConnectOptions, type SshConnection } from './connection';
 import type { HostKeyTrust } from './host-key-verifier';
 import type { ConnectionManager } from './manager';
-import { osDisplayName, parseOsRelease } from './os-release';
+import { parseOsRelease } from '../distro/os-release';
 
 export interface SshCheckResult {
   profile: string;
@@ -34,7 +34,7 @@ export async function sshCheck(profile: Profile, deps: SshCheckDeps): Promise<Ss
       conn.elevation(),
       conn.probe({ osRelease: ['cat', '/etc/os-release'], kernel: ['uname', '-r'] }, { timeoutMs: 30_000 }),
     ]);
-    const os = facts.osRelease.code === 0 ? osDisplayName(parseOsRelease(facts.osRelease.stdout)) : undefined;
+    const os = facts.osRelease.code === 0 ? parseOsRelease(facts.osRelease.stdout).prettyName : undefined;
     const kernel = facts.kernel.code === 0 ? facts.kernel.stdout.trim() : undefined;
     const result: SshCheckResult = {
       profile: profile.name,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, formatElapsed, formatRelative } from './format';
-import { profileNameFor, uniqueName } from './profileName';
+import { profileNameFor, uniqueName } from '../../../shared/profile-name';
 import { safeFileName } from './download';
 import { isNearBottom } from './scroll';
 

@@ -1,4 +1,3 @@
-import { NAME_PATTERNS } from '../../../../shared/names';
 import type { SshForward, VmState } from '../types';
 import type { VirtualBoxDriver } from './driver';
 import type { VBoxVmDetails } from './parse';
@@ -36,16 +35,9 @@ export interface VirtualBoxSshDiscovery {
   notes: string[];
 }
 
-/** A profile name (shared/names.ts `profile`) made from a VM name. */
-export function profileNameFor(vmName: string): string {
-  const cleaned = vmName
-    .replace(/[^A-Za-z0-9._-]+/g, '-')
-    .replace(/^[^A-Za-z0-9]+/, '')
-    .replace(/-+$/, '')
-    .slice(0, 40)
-    .replace(/[^A-Za-z0-9]+$/, '');
-  return NAME_PATTERNS.profile.test(cleaned) ? cleaned : 'virtualbox-vm';
-}
+import { profileNameFor } from '../../../../shared/profile-name';
+
+export { profileNameFor };
 
 /** Addresses of VirtualBox's NAT (10.0.2.0/24 by default) and link-local ones are not reachable from the host. */
 function reachableFromHost(ip: string): boolean {

@@ -4,7 +4,7 @@ import { explainInvalidName } from '../../../../shared/names';
 import { ErrorBox } from '../../components/ErrorBox';
 import { Icon } from '../../components/Icon';
 import { OpProgress } from '../../components/OpProgress';
-import { uniqueName } from '../../lib/profileName';
+import { uniqueName } from '../../../../shared/profile-name';
 import { useApp } from '../../store';
 
 /** "Create a disposable lab VM": builds (once) and boots the QEMU lab, with live progress and Cancel. */

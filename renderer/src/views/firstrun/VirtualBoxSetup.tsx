@@ -6,7 +6,7 @@ import { call, errorText, type ErrorView } from '../../api/client';
 import { ErrorBox } from '../../components/ErrorBox';
 import { Icon } from '../../components/Icon';
 import { ProfileForm } from '../../components/ProfileForm';
-import { profileNameFor, uniqueName } from '../../lib/profileName';
+import { profileNameFor, uniqueName } from '../../../../shared/profile-name';
 import { useApp } from '../../store';
 
 const STATE_TONE: Partial<Record<VmInfoShape['state'], string>> = { running: 'ok', stopped: 'neutral', saved: 'neutral', aborted: 'bad', paused: 'warn' };

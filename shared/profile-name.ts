@@ -1,6 +1,6 @@
-import { NAME_PATTERNS } from '../../../shared/names';
+import { NAME_PATTERNS } from './names';
 
-/** A valid profile name made from a VM name (the core derives the same one for VirtualBox discovery). */
+/** A valid profile name (names.ts `profile`) made from a VM name; used by VirtualBox discovery and the first-run screens. */
 export function profileNameFor(vmName: string, fallback = 'virtualbox-vm'): string {
   const cleaned = vmName
     .replace(/[^A-Za-z0-9._-]+/g, '-')
