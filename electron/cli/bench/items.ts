@@ -9,7 +9,6 @@ import { readInstance } from '../../core/lab/instance-store';
 import type { LabProfileInfo } from '../../core/lab/index';
 import { labSshOptions, sshBinary } from '../../core/lab/ready';
 import { run } from '../../core/proc';
-import { lockoutStep } from '../../core/steps/ssh/lockout';
 import { ALL_STEPS } from '../../core/steps/registry';
 
 export interface BenchContext {
@@ -127,7 +126,7 @@ export const lockoutRecovery: BenchItem = {
   peerWhat: 'by hand, best case: the same edit and reload over SSH, notice with a fresh ssh login, raw QMP snapshot-load, poll ssh until it gets in',
   runs: 2,
   async ours(ctx) {
-    const core = createCore({ door: 'cli', home: ctx.core.services.home, prompter: async () => 'cancel', steps: [...ALL_STEPS, lockoutStep] });
+    const core = createCore({ door: 'cli', home: ctx.core.services.home, prompter: async () => 'cancel', steps: ALL_STEPS });
     try {
       const plan = await core.services.engine.plan('lab', 'ssh-lockout', {});
       const t0 = performance.now();

@@ -3,16 +3,22 @@ import { desiredSettings, sshStep, type SshFacts, type SshOptions } from './step
 import { planSshdEdit } from './sshd-config';
 
 /**
- * A deliberately broken change, for the tests and the benchmark that prove
- * the way back: the ssh step's edit plus "AllowUsers nobody", which `sshd -t`
- * accepts and which shuts every user out. The engine must notice (the fresh
- * login fails), restore the snapshot and prove the VM is back. Never
- * registered as a step of the app.
+ * The safety-net demonstration: a deliberately broken change (the ssh step's
+ * edit plus "AllowUsers nobody", which `sshd -t` accepts and which shuts every
+ * user out) that the engine must catch and undo: the fresh login fails, the
+ * snapshot is restored, the VM is proved to be as before. Newcomers try it
+ * first in the walkthrough to see the way back work; the tests and the
+ * benchmark use it for the same proof. It never appears in the audit.
  */
 export const lockoutStep: StepDefinition<SshFacts, SshOptions, { desired: ReturnType<typeof desiredSettings> }> = {
   ...sshStep,
   id: 'ssh-lockout',
-  title: 'Lock everyone out (test change)',
+  title: 'Safety net demo: lock everyone out',
+  summary: 'Apply a change that shuts every SSH user out, and watch Harden Lab notice and restore the snapshot by itself.',
+  why: 'The fear of locking yourself out is what stops people from hardening. Seeing the automatic revert work once, on purpose, shows what protects every other step.',
+  guideOrder: 1,
+  optionFields: [],
+  audit: () => [],
   async preflight() {
     /* the point is to lock out */
   },
