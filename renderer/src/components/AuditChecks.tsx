@@ -3,11 +3,12 @@ import { Icon, Spinner } from './Icon';
 
 const TONE: Record<StepAuditState, string> = { pass: 'ok', fail: 'bad', partial: 'warn', skip: 'neutral', unknown: 'neutral' };
 
-export function AuditStatePill({ state, busy }: { state: StepAuditState; busy?: boolean }) {
+/** The audit state of a step; `label` replaces it for steps the audit does not judge (the safety-net demo). */
+export function AuditStatePill({ state, busy, label }: { state: StepAuditState; busy?: boolean; label?: string }) {
   return (
     <span className={`pill small-pill ${TONE[state]}`}>
       {busy && <Spinner />}
-      {AUDIT_STATE_LABEL[state]}
+      {label ?? AUDIT_STATE_LABEL[state]}
     </span>
   );
 }

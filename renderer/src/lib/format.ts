@@ -34,6 +34,9 @@ export function formatRelative(iso: string | undefined | null, now: number): str
   const diff = now - t;
   const abs = Math.abs(diff);
   const future = diff < 0;
+  // A display's `now` ticks slowly (once a minute), so something that just happened can look a little in
+  // the future; that is "just now", not "in 1 min".
+  if (future && abs < 5 * 60_000) return 'just now';
   const say = (n: number, unit: string) => (future ? `in ${n} ${unit}` : `${n} ${unit} ago`);
   if (abs < 45_000) return 'just now';
   if (abs < 3_600_000) return say(Math.max(1, Math.round(abs / 60_000)), 'min');

@@ -62,7 +62,10 @@ export function phaseStates(
       else if (recorded.has(phase as never)) status = recorded.get(phase as never) ? 'done' : 'failed';
       else status = seen.has(phase) ? 'done' : 'skipped';
     } else if (seen.has(phase)) {
-      if (phase === last) status = opts.failed ? 'failed' : phase === 'done' ? 'done' : 'active';
+      // The engine reports its pre-flight checks (a fresh login, say) under "apply" before the snapshot:
+      // a phase seen earlier but later in the order than the current one has not really run yet.
+      if (last !== null && APPLY_PHASES.indexOf(phase) > APPLY_PHASES.indexOf(last)) status = 'pending';
+      else if (phase === last) status = opts.failed ? 'failed' : phase === 'done' ? 'done' : 'active';
       else status = errored.has(phase) ? 'failed' : 'done';
     }
     return { phase, label: PHASE_LABEL[phase], status };

@@ -1,56 +1,55 @@
+import type { StepOptionField } from '../../../shared/domain';
+
 /**
- * Step options are a plain object passed through to steps.plan. The steps
- * list does not describe them, but every plan echoes the options it used
- * (with defaults filled in), so the form is built from the last plan:
- * booleans become checkboxes, numbers and strings inputs, and lists of
- * strings a checklist. Items unticked from a list disappear from the next
- * plan's echo, so the checklist remembers every item it has seen.
+ * Step options as a form. Each step describes its options in StepInfo.options
+ * (label, help, type, default, choices); the value shown is the one the user
+ * set, else the one the last plan echoed (the step's own defaults filled in),
+ * else the described default. Items unticked from a list disappear from the
+ * next plan's echo, so the checklist remembers every item it has seen.
  */
-export type OptionField =
-  | { key: string; label: string; kind: 'boolean'; value: boolean }
-  | { key: string; label: string; kind: 'number'; value: number }
-  | { key: string; label: string; kind: 'string'; value: string }
-  | { key: string; label: string; kind: 'list'; value: string[]; items: string[] };
-
-/** Labels for option names we know; anything else is humanised from its key. */
-const KNOWN_LABELS: Record<string, string> = {
-  stronger: 'Stronger settings',
-  strong: 'Stronger settings',
-  strict: 'Stronger settings',
-  strongerSettings: 'Stronger settings',
-  modules: 'Kernel modules',
-  disable: 'Modules to disable',
-  blacklist: 'Modules to block',
-  keep: 'Modules to keep',
-  benchmark: 'Run docker-bench-security',
-  scan: 'Run the container security scan',
-  dockerBench: 'Run docker-bench-security',
-};
-
-export function humanizeKey(key: string): string {
-  if (KNOWN_LABELS[key]) return KNOWN_LABELS[key];
-  const words = key
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/[_-]+/g, ' ')
-    .trim()
-    .toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
+export type OptionView =
+  | { key: string; label: string; help?: string; kind: 'boolean'; value: boolean }
+  | { key: string; label: string; help?: string; kind: 'enum'; value: string; choices: Array<{ value: string; label: string }> }
+  | { key: string; label: string; help?: string; kind: 'string'; value: string }
+  | { key: string; label: string; help?: string; kind: 'list'; value: string[]; items: string[] };
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
-export function optionFields(options: Record<string, unknown> | null | undefined, knownItems: Record<string, string[]> = {}): OptionField[] {
-  if (!options) return [];
-  const out: OptionField[] = [];
-  for (const [key, value] of Object.entries(options)) {
-    const label = humanizeKey(key);
-    if (typeof value === 'boolean') out.push({ key, label, kind: 'boolean', value });
-    else if (typeof value === 'number' && Number.isFinite(value)) out.push({ key, label, kind: 'number', value });
-    else if (typeof value === 'string') out.push({ key, label, kind: 'string', value });
-    else if (isStringList(value)) out.push({ key, label, kind: 'list', value, items: mergeItems(knownItems[key] ?? [], value) });
-    // Nested objects are passed through untouched; there is no obvious form for them.
-  }
-  return out;
+function pick(field: StepOptionField, current: Record<string, unknown> | null | undefined, echoed: Record<string, unknown> | null | undefined): unknown {
+  if (current && field.name in current) return current[field.name];
+  if (echoed && field.name in echoed) return echoed[field.name];
+  return field.default;
+}
+
+export function optionViews(
+  fields: readonly StepOptionField[],
+  current: Record<string, unknown> | null | undefined,
+  echoed: Record<string, unknown> | null | undefined,
+  knownItems: Record<string, string[]> = {},
+): OptionView[] {
+  return fields.map((f): OptionView => {
+    const v = pick(f, current, echoed);
+    const base = { key: f.name, label: f.label, ...(f.help ? { help: f.help } : {}) };
+    switch (f.type) {
+      case 'boolean':
+        return { ...base, kind: 'boolean', value: v === true };
+      case 'enum': {
+        const choices = f.choices ?? [];
+        return { ...base, kind: 'enum', value: typeof v === 'string' ? v : (choices[0]?.value ?? ''), choices };
+      }
+      case 'string-list': {
+        const value = isStringList(v) ? v : [];
+        return { ...base, kind: 'list', value, items: mergeItems(knownItems[f.name] ?? [], value) };
+      }
+      default:
+        return { ...base, kind: 'string', value: typeof v === 'string' ? v : '' };
+    }
+  });
+}
+
+/** Names typed into a list field: separated by commas, spaces or new lines, duplicates dropped. */
+export function parseListText(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
 }
 
 export function mergeItems(known: readonly string[], current: readonly string[]): string[] {
@@ -75,6 +74,8 @@ export function toggleListItem(list: readonly string[], item: string, on: boolea
   return order.filter((x) => set.has(x));
 }
 
-export function optionsEqual(a: Record<string, unknown> | null | undefined, b: Record<string, unknown> | null | undefined): boolean {
-  return JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+/** Whether the options now set differ from those the shown plan was made with (only the described fields count). */
+export function optionsDiffer(fields: readonly StepOptionField[], current: Record<string, unknown> | null | undefined, echoed: Record<string, unknown> | null | undefined): boolean {
+  if (!current) return false;
+  return fields.some((f) => f.name in current && JSON.stringify(current[f.name]) !== JSON.stringify(pick(f, null, echoed)));
 }

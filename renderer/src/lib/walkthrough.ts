@@ -11,10 +11,15 @@ export interface WalkthroughPageDef {
   title: string;
   /** Steps run on this page, in order; empty for a read-only page. */
   steps: string[];
+  /** A step offered as a demonstration: it is meant to fail and be reverted, so it never marks the page done. */
+  demo?: string;
 }
 
+/** The safety-net demo: a deliberate lock-out the engine must notice and revert. */
+export const DEMO_STEP = 'ssh-lockout';
+
 export const WALKTHROUGH_PAGES: readonly WalkthroughPageDef[] = [
-  { id: 'sandbox', title: 'Sandbox and baseline snapshot', steps: [] },
+  { id: 'sandbox', title: 'Sandbox and baseline snapshot', steps: [], demo: DEMO_STEP },
   { id: 'kernel', title: 'Run the latest kernel', steps: ['kernel'] },
   { id: 'ssh', title: 'No root login, SSH keys only', steps: ['ssh', 'root-account'] },
   { id: 'scan', title: 'Scan the container host', steps: ['containers'] },

@@ -87,7 +87,7 @@ describe('steps: plan and apply', () => {
     expect(store.getState().ops[run.applyOpId!]).toMatchObject({ status: 'failed', error: { message: 'A fresh key login failed.' } });
   });
 
-  it('keeps the plan usable when the VM was busy, but not after a refused confirmation', async () => {
+  it('keeps the plan usable when the VM was busy or a risk needs confirming (the engine keeps it), not after other failures', async () => {
     bridge.script['steps.plan'] = () => ({ plan: sshPlan });
     bridge.script['steps.apply'] = () => {
       throw new ScriptedError('VM_WRONG_STATE', 'Another change is already running on lab.');
@@ -99,7 +99,12 @@ describe('steps: plan and apply', () => {
       throw new ScriptedError('CONFIRMATION_REQUIRED', 'This change needs your confirmation.');
     };
     await store.getState().applyPlan('lab', 'ssh', false);
-    expect(store.getState().runs[runKey('lab', 'ssh')]).toMatchObject({ planUsed: true, applyError: { code: 'CONFIRMATION_REQUIRED' } });
+    expect(store.getState().runs[runKey('lab', 'ssh')]).toMatchObject({ planUsed: false, applyError: { code: 'CONFIRMATION_REQUIRED' } });
+    bridge.script['steps.apply'] = () => {
+      throw new ScriptedError('PLAN_STALE', 'The VM changed since the plan was made.');
+    };
+    await store.getState().applyPlan('lab', 'ssh', true);
+    expect(store.getState().runs[runKey('lab', 'ssh')]).toMatchObject({ planUsed: true, applyError: { code: 'PLAN_STALE' } });
   });
 
   it('shows a plan error and a cancelled plan as nothing', async () => {

@@ -39,7 +39,11 @@ export interface StepsSlice {
   planStep: (profile: string, step: string) => Promise<void>;
   applyPlan: (profile: string, step: string, confirmWarnings: boolean) => Promise<ApplyResultShape | null>;
   resetStepRun: (profile: string, step: string) => void;
+  dismissApplyError: (profile: string, step: string) => void;
 }
+
+/** Apply errors after which the engine still holds the plan, so the same plan can be applied again. */
+export const KEEPS_PLAN = new Set(['VM_WRONG_STATE', 'CONFIRMATION_REQUIRED', 'NO_WAY_BACK']);
 
 export const runKey = (profile: string, step: string): string => `${profile}/${step}`;
 
@@ -117,13 +121,15 @@ export const createStepsSlice: Slice<StepsSlice> = (set, get) => {
       } catch (e) {
         const error = errorText(e);
         get().finishOp(opId, error.code === 'CANCELLED' ? 'cancelled' : 'failed', error);
-        // A busy VM refuses before the engine takes the plan: it can be applied once the VM is free.
-        put(profile, step, { applying: false, applyError: error, planUsed: error.code !== 'VM_WRONG_STATE' });
+        // Refusals before anything changed keep the plan in the engine: a busy VM (apply once it is free),
+        // a risk that needs confirming, or no snapshot to go back to (link the VM, then apply).
+        put(profile, step, { applying: false, applyError: error, planUsed: !KEEPS_PLAN.has(error.code ?? '') });
         return null;
       } finally {
         void get().refreshProfileData(profile, { audit: true });
       }
     },
+    dismissApplyError: (profile, step) => put(profile, step, { applyError: null }),
     resetStepRun: (profile, step) => put(profile, step, (r) => ({ ...emptyRun, options: r.options, listItems: r.listItems })),
   };
 };

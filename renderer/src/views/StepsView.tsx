@@ -5,6 +5,7 @@ import { ErrorBox } from '../components/ErrorBox';
 import { NoVm } from '../components/NoVm';
 import { StepRunner } from '../components/steps/StepRunner';
 import { checksForStep, stepAuditState } from '../lib/stepAudit';
+import { DEMO_STEP } from '../lib/walkthrough';
 import { runKey, useApp } from '../store';
 
 export function StepsView() {
@@ -63,7 +64,7 @@ function StepListItem({ profile, step, active, onSelect }: { profile: string; st
     <li>
       <button type="button" className={`step-list-item${active ? ' active' : ''}`} aria-current={active ? 'true' : undefined} onClick={onSelect}>
         <span className="step-list-title">{step.title}</span>
-        <AuditStatePill state={state} busy={busy} />
+        <AuditStatePill state={state} busy={busy} {...(step.id === DEMO_STEP ? { label: 'Demo' } : {})} />
       </button>
     </li>
   );
@@ -77,7 +78,7 @@ function StepDetail({ profile, step }: { profile: string; step: StepInfo }) {
     <article className="panel step-detail" aria-labelledby={`step-${step.id}`}>
       <header className="step-detail-head">
         <h2 id={`step-${step.id}`}>{step.title}</h2>
-        <AuditStatePill state={state} />
+        <AuditStatePill state={state} {...(step.id === DEMO_STEP ? { label: 'Demo' } : {})} />
       </header>
       <p className="step-summary">{step.summary}</p>
       <div className="why">

@@ -2,6 +2,9 @@ import type { ApplyResultShape, PlanShape } from '../../../../shared/domain';
 import { formatDuration } from '../../lib/format';
 import { useApp } from '../../store';
 import { Icon } from '../Icon';
+import { DEMO_STEP } from '../../lib/walkthrough';
+
+const PHASE_WORD: Record<string, string> = { probe: 'the pre-flight check', snapshot: 'the snapshot', apply: 'the change', reboot: 'the reboot', verify: 'verification' };
 
 function Checks({ checks, label }: { checks: ApplyResultShape['checks']; label: string }) {
   if (checks.length === 0) return null;
@@ -83,6 +86,10 @@ export function ResultCard({ result, plan, title }: { result: ApplyResultShape; 
 
   if (result.outcome === 'reverted') {
     const failedChecks = result.checks.filter((c) => !c.ok);
+    const revert = result.phases.find((p) => p.phase === 'revert');
+    const reconnect = result.phases.find((p) => p.phase === 'reconnect');
+    // The checks carry the detail; the error message repeats them, so it is shown only when no check failed.
+    const headline = failedChecks.length > 0 ? `The checks after the change failed during ${PHASE_WORD[failedPhase?.phase ?? 'verify'] ?? 'the change'}.` : null;
     return (
       <section className="result-card warn" aria-label="Result">
         <header>
@@ -90,17 +97,20 @@ export function ResultCard({ result, plan, title }: { result: ApplyResultShape; 
           <h3>Reverted: the change did not hold</h3>
           <span className="muted small">{formatDuration(result.durationMs)}</span>
         </header>
-        {result.error && (
-          <div className="result-error">
-            <p className="strong">{result.error.message}</p>
-            {result.error.hint && <p>{result.error.hint}</p>}
-          </div>
-        )}
-        {failedPhase && (
-          <p className="muted small">
-            Failed during: {failedPhase.phase}
-            {failedPhase.message ? ` (${failedPhase.message})` : ''}
+        {result.step === DEMO_STEP && (
+          <p className="result-note" role="note">
+            This is what the safety net demo is for: the change really locked every user out, Harden Lab noticed, and put the VM back by itself.
           </p>
+        )}
+        {headline ? (
+          <p className="strong">{headline}</p>
+        ) : (
+          result.error && (
+            <div className="result-error">
+              <p className="strong">{result.error.message}</p>
+              {result.error.hint && <p>{result.error.hint}</p>}
+            </div>
+          )
         )}
         {failedChecks.length > 0 && (
           <>
@@ -109,7 +119,11 @@ export function ResultCard({ result, plan, title }: { result: ApplyResultShape; 
           </>
         )}
         <h4>What was restored</h4>
-        <p>{result.snapshot ? `The VM was restored to the snapshot “${result.snapshot.name}” and is as it was before.` : 'The VM was restored to its state before the change.'}</p>
+        <p>
+          {result.snapshot ? `The VM was restored to the snapshot “${result.snapshot.name}”, taken just before the change, and is as it was before.` : 'The VM was restored to its state before the change.'}
+          {revert ? ` Restoring took ${formatDuration(revert.durationMs)}` : ''}
+          {revert && reconnect ? `; SSH answered again after ${formatDuration(reconnect.durationMs)}.` : revert ? '.' : ''}
+        </p>
       </section>
     );
   }

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { PlanWarning } from '../../../../shared/domain';
 import { risksNeedingConfirm, WARNING_INFO } from '../../lib/warnings';
 import { emptyRun, runKey, useApp } from '../../store';
 import { ConfirmDialog } from '../ConfirmDialog';
@@ -26,6 +27,7 @@ export function StepRunner({ profile, stepId }: { profile: string; stepId: strin
   const planStep = useApp((s) => s.planStep);
   const applyPlan = useApp((s) => s.applyPlan);
   const setStepOptions = useApp((s) => s.setStepOptions);
+  const dismissApplyError = useApp((s) => s.dismissApplyError);
   const connect = useApp((s) => s.connect);
   const [confirming, setConfirming] = useState(false);
 
@@ -51,9 +53,17 @@ export function StepRunner({ profile, stepId }: { profile: string; stepId: strin
     if (risks.length > 0) setConfirming(true);
     else void applyPlan(profile, stepId, false);
   };
+  // The engine has the last word on risk: when it asks for a confirmation the plan's warnings did not
+  // predict, the same dialog opens with its reason, and the same plan is applied again once confirmed.
+  const engineAsks = run.applyError?.code === 'CONFIRMATION_REQUIRED' && !run.planUsed && !run.applying;
+  const noWayBack = run.applyError?.code === 'NO_WAY_BACK' && !run.planUsed && !run.applying;
+  const clearApplyError = () => dismissApplyError(profile, stepId);
 
   return (
     <div className="step-runner">
+      {!applyStage && !run.planning && (
+        <StepOptionsForm fields={step.options} run={run} onChange={(o) => setStepOptions(profile, stepId, o)} onReplan={doPlan} disabled={busy} />
+      )}
       <div className="runner-bar">
         <button type="button" className={plan ? '' : 'primary'} onClick={doPlan} disabled={!connected || busy} aria-label={`${plan ? 'Plan again' : 'Plan'}: ${step.title}`}>
           {plan ? 'Plan again' : 'Plan'}
@@ -83,7 +93,6 @@ export function StepRunner({ profile, stepId }: { profile: string; stepId: strin
 
       {plan && !run.planning && !applyStage && (
         <>
-          <StepOptionsForm run={run} onChange={(o) => setStepOptions(profile, stepId, o)} onReplan={doPlan} disabled={busy} />
           <PlanPreview plan={plan} />
           {!plan.nothingToDo && (
             <div className="apply-bar">
@@ -93,7 +102,7 @@ export function StepRunner({ profile, stepId }: { profile: string; stepId: strin
                   the VM in Connections.
                 </p>
               )}
-              {run.applyError && !run.planUsed && <ErrorBox error={run.applyError} compact />}
+              {run.applyError && !run.planUsed && !engineAsks && !noWayBack && <ErrorBox error={run.applyError} compact />}
               <div className="apply-bar-row">
                 <button type="button" className="primary" onClick={doApply} disabled={!connected || run.planUsed || busy} aria-label={`${verb}: ${step.title}`}>
                   {verb}
@@ -126,6 +135,19 @@ export function StepRunner({ profile, stepId }: { profile: string; stepId: strin
         </>
       )}
 
+      {(engineAsks || noWayBack) && plan && !confirming && (
+        <EngineRefusal
+          kind={engineAsks ? 'confirm' : 'no-way-back'}
+          message={run.applyError!.message}
+          hint={run.applyError!.hint}
+          verb={verb}
+          stepTitle={step.title}
+          warnings={risks.length > 0 ? risks : plan.warnings}
+          onCancel={clearApplyError}
+          onConfirm={() => void applyPlan(profile, stepId, true)}
+        />
+      )}
+
       {confirming && plan && (
         <ConfirmDialog
           title={`${verb} “${step.title}”?`}
@@ -143,5 +165,61 @@ export function StepRunner({ profile, stepId }: { profile: string; stepId: strin
         </ConfirmDialog>
       )}
     </div>
+  );
+}
+
+/**
+ * The engine refused to apply: either it wants a confirmation of the risk it
+ * names (then the same plan is applied again with the confirmation), or there
+ * is no snapshot to go back to (no hypervisor VM linked), which no click can
+ * make safe: the dialog says what to link instead.
+ */
+function EngineRefusal({
+  kind,
+  message,
+  hint,
+  verb,
+  stepTitle,
+  warnings,
+  onCancel,
+  onConfirm,
+}: {
+  kind: 'confirm' | 'no-way-back';
+  message: string;
+  hint: string | undefined;
+  verb: string;
+  stepTitle: string;
+  warnings: PlanWarning[];
+  onCancel: () => void;
+  onConfirm: () => void;
+}) {
+  const setView = useApp((s) => s.setView);
+  if (kind === 'confirm') {
+    return (
+      <ConfirmDialog title={`Confirm the risk of “${stepTitle}”`} confirmLabel={`${verb} anyway`} cancelLabel="Not now" onCancel={onCancel} onConfirm={onConfirm}>
+        <p>{message}</p>
+        {warnings.length > 0 && <WarningList warnings={warnings} />}
+        <p className="muted">Harden Lab takes a snapshot first and restores it if the checks fail or the VM stops answering.</p>
+      </ConfirmDialog>
+    );
+  }
+  return (
+    <ConfirmDialog
+      title="No way back: nothing was changed"
+      confirmLabel="Open Connections"
+      cancelLabel="Close"
+      tone="warn"
+      onCancel={onCancel}
+      onConfirm={() => {
+        onCancel();
+        setView('connections');
+      }}
+    >
+      <p>{message}</p>
+      <p>
+        Without a hypervisor snapshot, a change that locks you out or breaks the VM could not be undone, so Harden Lab does not apply “{stepTitle}” here.
+      </p>
+      {hint && <p className="muted">{hint}</p>}
+    </ConfirmDialog>
   );
 }

@@ -126,6 +126,7 @@ function WalkthroughPage({ profile, page, headingRef }: { profile: string; page:
       <div className="walk-body">{content.body}</div>
 
       {page.id === 'sandbox' && <BaselineBlock profile={profile} />}
+      {page.demo && <DemoSection profile={profile} stepId={page.demo} />}
       {page.steps.length > 0 && <AuditChecks checks={checks} hasReport={report !== null} />}
       {page.steps.map((st) => (
         <StepSection key={st} profile={profile} stepId={st} />
@@ -161,6 +162,27 @@ function StepSection({ profile, stepId }: { profile: string; stepId: string }) {
         <Icon name="shield" /> {step?.title ?? stepId}
       </h3>
       {step && <p className="muted">{step.summary}</p>}
+      <StepRunner profile={profile} stepId={stepId} />
+    </section>
+  );
+}
+
+/**
+ * The safety net, shown before anything real: a change that locks every user
+ * out, applied inside a snapshot, which the engine must notice and revert.
+ * Seeing that once is what makes the later steps less frightening.
+ */
+function DemoSection({ profile, stepId }: { profile: string; stepId: string }) {
+  const step = useApp((s) => s.steps.find((x) => x.id === stepId));
+  return (
+    <section className="walk-step demo" aria-label="Safety net demo">
+      <h3>
+        <Icon name="undo" /> See the safety net first (optional)
+      </h3>
+      <p className="muted">
+        {step?.summary ?? 'Apply a change that locks everyone out and watch Harden Lab restore the snapshot by itself.'} Nothing is left changed: the result card says what
+        failed and what was restored.
+      </p>
       <StepRunner profile={profile} stepId={stepId} />
     </section>
   );
