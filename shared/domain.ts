@@ -219,5 +219,7 @@ export const LoadedModuleSchema = z.object({
   usedBy: z.array(z.string()),
   devices: z.array(z.string()),
   description: z.string(),
+  /** One of the modules Docker/Podman/Kubernetes need for storage and networking (the modules step never blocks these). */
+  containerNeeded: z.boolean().optional(),
 });
 export type LoadedModuleShape = z.infer<typeof LoadedModuleSchema>;

@@ -6,6 +6,7 @@ import { exportExperiment } from '../engine/report';
 import type { HypervisorDriver, ProgressFn } from '../hypervisor/types';
 import { labDown, labUp, listLabs } from '../lab/index';
 import { sshCheck } from '../ssh/ssh-check';
+import { isContainerModule } from '../steps/modules/catalog';
 import { loadedModules } from '../steps/modules/step';
 import { importSshConfig } from '../ssh/ssh-config-import';
 import type { Handlers } from './dispatch';
@@ -207,7 +208,11 @@ export function createHandlers(s: CoreServices): Handlers {
       withOp(req.opId, async (signal) => ({
         result: await s.engine.apply(req.profile, req.planId, { confirmWarnings: req.confirmWarnings, ...(req.opId ? { opId: req.opId } : {}), signal }),
       })),
-    'modules.loaded': async (req) => ({ modules: await loadedModules(await s.engineConnections.target(await s.profiles.get(req.profile))) }),
+    'modules.loaded': async (req) => {
+      const modules = await loadedModules(await s.engineConnections.target(await s.profiles.get(req.profile)));
+      // The module view marks what containers need with the same catalog the modules step refuses to block.
+      return { modules: modules.map((m) => ({ ...m, containerNeeded: isContainerModule(m.name) })) };
+    },
     'revert.experiment': async (req) =>
       withOp(req.opId, async (signal) => s.engine.revert(req.profile, req.experimentId, { ...(req.opId ? { opId: req.opId } : {}), signal })),
 

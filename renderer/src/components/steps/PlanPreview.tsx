@@ -4,6 +4,7 @@ import { commandLine } from '../../lib/commandLine';
 import { readPref, writePref } from '../../store/storage';
 import { Icon } from '../Icon';
 import { FileDiff, type DiffMode } from './DiffView';
+import { BenchReportView } from './BenchReportView';
 import { WarningList } from './WarningList';
 
 /**
@@ -30,6 +31,7 @@ export function PlanPreview({ plan }: { plan: PlanShape }) {
           </div>
         </div>
         <WarningList warnings={plan.warnings} />
+        <PlanReports plan={plan} />
       </section>
     );
   }
@@ -53,6 +55,8 @@ export function PlanPreview({ plan }: { plan: PlanShape }) {
         </span>
         {hasPackages && <span className="pill neutral">{plan.packages.install.length + plan.packages.remove.length} packages</span>}
       </div>
+
+      <PlanReports plan={plan} />
 
       {plan.files.length > 0 && (
         <section className="plan-section" aria-labelledby={`files-${plan.id}`}>
@@ -119,5 +123,17 @@ export function PlanPreview({ plan }: { plan: PlanShape }) {
         </section>
       )}
     </section>
+  );
+}
+
+/** Read-only results the step gathered while planning (a docker-bench-security scan), in full. */
+export function PlanReports({ plan }: { plan: PlanShape }) {
+  if (!plan.reports?.length) return null;
+  return (
+    <>
+      {plan.reports.map((r, i) => (
+        <BenchReportView key={i} run={r.run} />
+      ))}
+    </>
   );
 }

@@ -7,7 +7,8 @@ import { ErrorBox } from '../ErrorBox';
 import { Icon } from '../Icon';
 import { OpProgress } from '../OpProgress';
 import { ApplyProgress } from './ApplyProgress';
-import { PlanPreview } from './PlanPreview';
+import { PlanPreview, PlanReports } from './PlanPreview';
+import { LoadedModules } from './LoadedModules';
 import { ResultCard } from './ResultCard';
 import { StepOptionsForm } from './StepOptionsForm';
 import { WarningList } from './WarningList';
@@ -61,6 +62,7 @@ export function StepRunner({ profile, stepId }: { profile: string; stepId: strin
 
   return (
     <div className="step-runner">
+      {stepId === 'modules' && <LoadedModules profile={profile} />}
       {!applyStage && !run.planning && (
         <StepOptionsForm fields={step.options} run={run} onChange={(o) => setStepOptions(profile, stepId, o)} onReplan={doPlan} disabled={busy} />
       )}
@@ -121,6 +123,7 @@ export function StepRunner({ profile, stepId }: { profile: string; stepId: strin
         <>
           {run.applyOpId && <ApplyProgress opId={run.applyOpId} rebootExpected={plan.rebootRequired} result={run.result} />}
           {run.result && <ResultCard result={run.result} plan={plan} title={step.title} />}
+          {run.result && <PlanReports plan={plan} />}
           {run.applyError && (
             <ErrorBox error={run.applyError} title={`“${step.title}” was not applied`}>
               <button type="button" onClick={doPlan} disabled={!connected}>
