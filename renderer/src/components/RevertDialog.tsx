@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useNow } from '../hooks/useNow';
 import { formatDateTime, formatDuration, formatRelative } from '../lib/format';
-import { buildSnapshotTree, flattenTree, revertConsequence } from '../lib/snapshotTree';
+import { buildSnapshotTree, changesLostBy, flattenTree, revertConsequence } from '../lib/snapshotTree';
 import { useApp } from '../store';
 import { ErrorBox } from './ErrorBox';
 import { Icon } from './Icon';
@@ -33,10 +33,15 @@ function RevertDialogBody() {
   const setView = useApp((s) => s.setView);
   const now = useNow(true, 30_000);
   const [choice, setChoice] = useState<string | null>(preselect);
+  const experiments = useApp((s) => (s.activeProfile ? s.journals[s.activeProfile]?.data?.experiments : undefined));
+  const loadJournal = useApp((s) => s.loadJournal);
+  const steps = useApp((s) => s.steps);
+  const stepTitle = (id: string) => steps.find((x) => x.id === id)?.title ?? id;
 
   useEffect(() => {
     clearRestore();
     if (profile?.hypervisor) void loadSnapshots(profile.name);
+    if (profile) void loadJournal(profile.name);
     // Only on open: a refresh while restoring would race the restore's own refresh.
   }, []);
 
@@ -46,6 +51,7 @@ function RevertDialogBody() {
   const selected = rows.find((r) => r.snapshot.id === selectedId)?.snapshot ?? null;
   const mine = restore && restore.profile === active ? restore : null;
   const running = mine?.status === 'running';
+  const lost = selected && experiments ? changesLostBy(selected, experiments) : [];
 
   const go = (path: 'snapshots' | 'connections' | 'dashboard') => {
     close();
@@ -156,6 +162,18 @@ function RevertDialogBody() {
           <p className="consequence" role="note">
             <Icon name="alert" /> {revertConsequence(selected, now)}
           </p>
+        )}
+        {lost.length > 0 && (
+          <div className="lost-changes">
+            <p className="strong">Applied since then, undone by this revert:</p>
+            <ul aria-label="Changes that will be lost">
+              {lost.map((e) => (
+                <li key={e.id}>
+                  {stepTitle(e.step)} <span className="muted small">(applied {formatDateTime(e.startedAt)})</span>
+                </li>
+              ))}
+            </ul>
+          </div>
         )}
       </>
     );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ancestorIds, buildSnapshotTree, currentSnapshot, flattenTree, revertConsequence } from './snapshotTree';
+import type { ExperimentShape, SnapshotShape } from '../../../shared/domain';
+import { ancestorIds, buildSnapshotTree, changesLostBy, currentSnapshot, flattenTree, revertConsequence } from './snapshotTree';
 
 const snap = (id: string, parentId: string | null, createdAt?: string) => ({ id, name: `n-${id}`, description: '', parentId, ...(createdAt ? { createdAt } : {}) });
 
@@ -52,5 +53,20 @@ describe('revertConsequence', () => {
   });
   it('works without a creation time', () => {
     expect(revertConsequence({ ...snap('a', null), name: 'x' }, 0)).toBe('Changes made after “x” will be lost. Other snapshots are kept.');
+  });
+});
+
+describe('what a revert takes away', () => {
+  const exp = (id: string, step: string, status: ExperimentShape['status'], startedAt: string): ExperimentShape => ({ id, profile: 'lab', step, status, startedAt, snapshot: null, log: [] });
+  it('names the verified experiments applied after the snapshot, newest first', () => {
+    const snap = { id: 's1', name: 'baseline', description: '', createdAt: '2026-11-29T09:03:00.000Z', parentId: null } as unknown as SnapshotShape;
+    const lost = changesLostBy(snap, [
+      exp('a', 'ssh', 'verified', '2026-11-29T09:04:00.000Z'),
+      exp('b', 'ssh-lockout', 'reverted', '2026-11-29T09:07:00.000Z'),
+      exp('c', 'sysctl', 'verified', '2026-11-29T09:10:00.000Z'),
+      exp('d', 'kernel', 'verified', '2026-11-29T08:00:00.000Z'),
+    ]);
+    expect(lost.map((e) => e.id)).toEqual(['c', 'a']);
+    expect(changesLostBy({ ...snap, createdAt: undefined } as unknown as SnapshotShape, [exp('a', 'ssh', 'verified', '2026-11-29T09:04:00.000Z')])).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import type { SnapshotListShape, SnapshotShape } from '../../../shared/domain';
+import type { ExperimentShape, SnapshotListShape, SnapshotShape } from '../../../shared/domain';
 import { formatDateTime, formatRelative, parseTime } from './format';
 
 /**
@@ -78,4 +78,17 @@ export function currentSnapshot(list: SnapshotListShape | null | undefined): Sna
 export function revertConsequence(snapshot: SnapshotShape, now: number): string {
   const when = snapshot.createdAt ? ` (taken ${formatDateTime(snapshot.createdAt)}, ${formatRelative(snapshot.createdAt, now)})` : '';
   return `Changes made after “${snapshot.name}”${when} will be lost. Other snapshots are kept.`;
+}
+
+/**
+ * The experiments the journal says were applied and verified after this
+ * snapshot was taken: the changes a revert to it takes away, named so the
+ * person knows what they give up. Newest first.
+ */
+export function changesLostBy(snapshot: SnapshotShape, experiments: readonly ExperimentShape[]): ExperimentShape[] {
+  const since = snapshot.createdAt ? Date.parse(snapshot.createdAt) : NaN;
+  if (Number.isNaN(since)) return [];
+  return experiments
+    .filter((e) => e.status === 'verified' && Date.parse(e.startedAt) >= since)
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
