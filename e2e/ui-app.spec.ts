@@ -5,56 +5,15 @@
  * tabs. Every test ends by asserting no console error, no uncaught exception
  * and no CSP violation; screenshots of each screen go to e2e/artifacts.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { artifacts, expect, root, test, type PageProblems } from './fixtures';
+import { expect, expectCleanPage, screenshot, startServer, test, type ServeHandle } from './fixtures';
 
 /**
  * These specs need a first run (no profile), whatever other spec files left in
  * the shared server's home: they run against their own `hardenlab serve` on a
  * fresh, empty home, started once for this file.
  */
-let server: { url: string; stop: () => Promise<void> } | null = null;
-
-async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const home = mkdtempSync(join(tmpdir(), 'hl-e2e-ui-'));
-  const child = spawn(process.execPath, [join(root, 'electron', 'cli', 'hardenlab.mjs'), 'serve', '--json'], {
-    cwd: root,
-    env: { ...process.env, HARDENLAB_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (c) => (stderr += String(c)));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`hardenlab serve did not start within 60 s:\n${stderr}`)), 60_000);
-    child.stdout.on('data', (c) => {
-      out += String(c);
-      try {
-        resolve((JSON.parse(out) as { url: string }).url);
-        clearTimeout(timer);
-      } catch {
-        /* not complete yet */
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`hardenlab serve exited with ${code}:\n${stderr}`));
-    });
-  });
-  return {
-    url,
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(home, { recursive: true, force: true });
-    },
-  };
-}
+let server: ServeHandle | null = null;
 
 test.beforeAll(async () => {
   server = await startServer();
@@ -65,20 +24,6 @@ test.afterAll(async () => {
 test.beforeEach(async ({ app }) => {
   await app.goto(server!.url);
 });
-
-/** Every UI spec ends with this: no console error, no uncaught exception, no CSP violation. */
-async function expectCleanPage(app: Page, problems: PageProblems): Promise<void> {
-  const csp = await app.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? []);
-  expect(csp, 'CSP violations').toEqual([]);
-  expect(problems.console, 'console errors').toEqual([]);
-  expect(problems.pageErrors, 'page errors').toEqual([]);
-}
-
-async function screenshot(app: Page, name: string): Promise<void> {
-  // Let skeletons and transitions settle so the picture shows the finished screen.
-  await app.waitForTimeout(250);
-  await app.screenshot({ path: join(artifacts, `${name}.png`) });
-}
 
 /** Adds a connection through the real "Connect to a host" form and returns once it is saved. */
 async function addManualConnection(app: Page, opts: { name: string; port: string; hypervisor?: 'virtualbox' | 'qemu'; vm?: string }): Promise<void> {

@@ -112,6 +112,20 @@ describe('connection', () => {
     expect(bridge.callsTo('snapshots.list').length).toBe(before + 1);
   });
 
+  it('stays disconnected when a command cut short by the user\'s Disconnect is reported as a drop', async () => {
+    bridge.script['ssh.disconnect'] = () => ({ ok: true as const });
+    await store.getState().loadProfiles();
+    await store.getState().connect('lab');
+    await settle();
+    await store.getState().disconnect('lab');
+    bridge.emit('connection.state', { profile: 'lab', state: 'failed', message: 'The connection to lab@127.0.0.1:2222 dropped while running "id -u".' });
+    expect(store.getState().connections.lab).toMatchObject({ state: 'disconnected', message: null });
+    // A real failure while connected still shows.
+    await store.getState().connect('lab');
+    bridge.emit('connection.state', { profile: 'lab', state: 'failed', message: 'gone' });
+    expect(store.getState().connections.lab).toMatchObject({ state: 'failed', message: 'gone' });
+  });
+
   it('turns a cancelled connect into a plain disconnected state', async () => {
     bridge.script['ssh.connect'] = () => {
       throw new ScriptedError('CANCELLED', 'Cancelled by the user.');

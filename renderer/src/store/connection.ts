@@ -132,6 +132,9 @@ export const createConnectionSlice: Slice<ConnectionSlice> = (set, get) => {
     dismissHostKeyChanged: () => set({ hostKeyChanged: null }),
     applyConnectionEvent: (e) => {
       const prev = get().connections[e.profile];
+      // A command cut short by the user's own Disconnect makes the core report the drop as a failure
+      // ("dropped while running ... the VM may have rebooted"): after a deliberate disconnect that is noise.
+      if (e.state === 'failed' && prev?.state === 'disconnected') return;
       patch(e.profile, { state: e.state, message: e.message ?? null, ...(e.state === 'connected' ? { error: null } : {}) });
       // Back after a reboot or a restore: what the dashboard shows may have changed.
       if (e.state === 'connected' && prev?.state === 'reconnecting') void get().refreshProfileData(e.profile);
