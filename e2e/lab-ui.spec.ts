@@ -54,7 +54,7 @@ function runCli(args: string[], home: string): Promise<string> {
 }
 
 async function disconnectActive(): Promise<void> {
-  await disconnectActive();
+  await app.getByRole('banner').getByRole('button', { name: 'Disconnect' }).click();
   await expect(connectionStatus('Not connected')).toBeVisible({ timeout: 30_000 });
 }
 
@@ -142,19 +142,19 @@ test('an unknown host key asks first: cancel refuses, trust once asks again, rem
   await modal.getByRole('button', { name: 'Trust once' }).click();
   await expect(connectionStatus('Connected')).toBeVisible({ timeout: 60_000 });
   await disconnectActive();
-  await app.getByRole('banner').getByRole('button', { name: /^Connect$/ }).click();
+  await app.getByRole('banner').getByRole('button', { name: /^(Connect|Retry)$/ }).click();
   await expect(connectionStatus('Connected')).toBeVisible({ timeout: 60_000 });
   await expect(modal).toBeHidden();
   // ...so forgetting it asks again, and "Trust and remember" keeps it for good.
   await disconnectActive();
   await app.getByRole('button', { name: 'Forget host key of e2e-hostkey' }).click();
   await app.getByRole('alertdialog', { name: `Forget the host key of 127.0.0.1:${labPort}?` }).getByRole('button', { name: 'Forget host key' }).click();
-  await app.getByRole('banner').getByRole('button', { name: /^Connect$/ }).click();
+  await app.getByRole('banner').getByRole('button', { name: /^(Connect|Retry)$/ }).click();
   await expect(modal).toBeVisible({ timeout: 60_000 });
   await modal.getByRole('button', { name: 'Trust and remember' }).click();
   await expect(connectionStatus('Connected')).toBeVisible({ timeout: 60_000 });
   await disconnectActive();
-  await app.getByRole('banner').getByRole('button', { name: /^Connect$/ }).click();
+  await app.getByRole('banner').getByRole('button', { name: /^(Connect|Retry)$/ }).click();
   await expect(connectionStatus('Connected')).toBeVisible({ timeout: 60_000 });
   await expect(modal).toBeHidden();
 
@@ -359,7 +359,14 @@ test('the journal lists the experiments with their outcomes', async () => {
   await expect(main).toContainText('Safety net demo: lock everyone out', { timeout: 30_000 });
   await expect(main).toContainText('No root login, key-only SSH');
   await expect(main).toContainText('Kernel hardening sysctls');
+  const sshRow = main.getByRole('button', { name: /No root login, key-only SSH\s*verified/ }).first();
+  await sshRow.click();
+  await expect(sshRow).toHaveAttribute('aria-expanded', 'true');
+  await expect(main.getByRole('region', { name: 'Result' }).first()).toContainText('Applied and verified');
   await screenshot(app, 'journal');
+  // Export as a report: a real download of the markdown the core wrote.
+  const [download] = await Promise.all([app.waitForEvent('download'), main.getByRole('group', { name: 'Export the whole journal' }).getByRole('button', { name: 'Markdown' }).click()]);
+  expect(download.suggestedFilename()).toMatch(/\.md$/);
   await expectCleanPage(app, problems);
 });
 

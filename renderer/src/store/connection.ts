@@ -45,6 +45,8 @@ export interface ConnectionSlice {
 }
 
 const inflight = new Map<string, Promise<boolean>>();
+/** Profiles the user disconnected on purpose (see applyConnectionEvent). */
+const userDisconnected = new Set<string>();
 
 const entry = (prev: ConnectionEntry | undefined, patch: Partial<ConnectionEntry>): ConnectionEntry => ({
   state: 'disconnected',
@@ -62,6 +64,7 @@ export const createConnectionSlice: Slice<ConnectionSlice> = (set, get) => {
   const patch = (profile: string, p: Partial<ConnectionEntry>) => set((s) => ({ connections: { ...s.connections, [profile]: entry(s.connections[profile], p) } }));
 
   const doConnect = async (profile: string, secret?: { password?: string; passphrase?: string }): Promise<boolean> => {
+    userDisconnected.delete(profile);
     const opId = get().beginOp('connect', `Connect to ${profile}`, profile, true);
     patch(profile, { state: 'connecting', error: null, message: null, opId });
     try {
@@ -101,6 +104,8 @@ export const createConnectionSlice: Slice<ConnectionSlice> = (set, get) => {
       return p;
     },
     disconnect: async (profile) => {
+      userDisconnected.add(profile);
+      patch(profile, { state: 'disconnected', result: null, error: null, message: null });
       try {
         await call('ssh.disconnect', { profile });
       } catch {
@@ -133,8 +138,12 @@ export const createConnectionSlice: Slice<ConnectionSlice> = (set, get) => {
     applyConnectionEvent: (e) => {
       const prev = get().connections[e.profile];
       // A command cut short by the user's own Disconnect makes the core report the drop as a failure
-      // ("dropped while running ... the VM may have rebooted"): after a deliberate disconnect that is noise.
-      if (e.state === 'failed' && prev?.state === 'disconnected') return;
+      // ("dropped while running ... the VM may have rebooted"), or retry it: after a deliberate
+      // disconnect that is noise, until the connection is really back.
+      if (userDisconnected.has(e.profile)) {
+        if (e.state !== 'connected') return;
+        userDisconnected.delete(e.profile);
+      }
       patch(e.profile, { state: e.state, message: e.message ?? null, ...(e.state === 'connected' ? { error: null } : {}) });
       // Back after a reboot or a restore: what the dashboard shows may have changed.
       if (e.state === 'connected' && prev?.state === 'reconnecting') void get().refreshProfileData(e.profile);
