@@ -412,7 +412,7 @@ test('an unknown host key asks first: cancel refuses, trust once asks again, rem
   await expect(refusal).toBeVisible({ timeout: 60_000 });
   await expect(refusal).toContainText('not linked to a hypervisor VM');
   await screenshot(app, 'no-way-back');
-  await refusal.getByRole('button', { name: 'Close' }).click();
+  await refusal.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(refusal).toBeHidden();
   // The plan was kept: Apply is still offered for it.
   await expect(detail.getByRole('button', { name: 'Apply: No root login, key-only SSH' })).toBeEnabled();
