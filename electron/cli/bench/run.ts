@@ -7,7 +7,7 @@ import { hardenlabCache } from '../../core/paths';
 import { run } from '../../core/proc';
 import type { HypervisorDriver } from '../../core/hypervisor/types';
 import { formatMs, ratio, summarize, type Summary } from './stats';
-import { BENCH_ITEMS, type BenchContext, type BenchItem } from './items';
+import { BENCH_ITEMS, type BenchContext, type BenchItem, type Sample } from './items';
 
 /**
  * `npm run bench`: Harden Lab against the tools people use today, side by
@@ -26,11 +26,14 @@ export interface BenchOptions {
 export interface BenchFigure {
   id: string;
   title: string;
-  ours: Summary & { what: string };
+  /** null when every run of our side failed (see errors). */
+  ours: (Summary & { what: string }) | null;
   peer: (Summary & { what: string }) | null;
   /** peer median / our median: above 1 means we are faster. */
   ratio: number | null;
   notes: string[];
+  /** Runs that failed, with why: a failed run is reported, and the other figures still get measured. */
+  errors: string[];
 }
 
 export interface BenchReport {
@@ -54,7 +57,8 @@ async function machineInfo(): Promise<Record<string, string | number>> {
 }
 
 export function renderTable(report: BenchReport): string {
-  const rows = report.figures.map((f) => [f.title, `${formatMs(f.ours.medianMs)} (${formatMs(f.ours.minMs)}-${formatMs(f.ours.maxMs)})`, f.peer ? `${formatMs(f.peer.medianMs)} (${formatMs(f.peer.minMs)}-${formatMs(f.peer.maxMs)})` : 'n/a', f.ratio === null ? 'n/a' : `${f.ratio}x`]);
+  const cell = (x: Summary | null, failed: boolean) => (x ? `${formatMs(x.medianMs)} (${formatMs(x.minMs)}-${formatMs(x.maxMs)})${x.runs > 1 ? '' : ', 1 run'}` : failed ? 'failed' : 'n/a');
+  const rows = report.figures.map((f) => [f.title, cell(f.ours, f.errors.length > 0), cell(f.peer, f.errors.length > 0), f.ratio === null ? 'n/a' : `${f.ratio}x`]);
   const head = ['Benchmark', 'Harden Lab, median (min-max)', 'Peer, median (min-max)', 'Peer / ours'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
@@ -105,27 +109,41 @@ export async function backToBaseline(ctx: BenchContext): Promise<void> {
   await ctx.core.services.connections.waitForSsh(profile, { deadlineMs: 180_000 });
 }
 
+/** One run of one side; a failure is logged and kept, not thrown, so one broken peer does not cost the whole run. */
+async function attempt(side: 'ours' | 'peer', i: number, fn: () => Promise<Sample>, ctx: BenchContext, errors: string[], notes: string[], into: number[]): Promise<void> {
+  try {
+    await backToBaseline(ctx);
+    const r = await fn();
+    into.push(r.ms);
+    if (r.note && !notes.includes(r.note)) notes.push(r.note);
+    ctx.log(`  run ${i + 1}: ${side} ${formatMs(r.ms)}`);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    errors.push(`run ${i + 1}, ${side}: ${message}`);
+    ctx.log(`  run ${i + 1}: ${side} FAILED: ${message}`);
+  }
+}
+
 async function measure(item: BenchItem, ctx: BenchContext, runsOverride?: number): Promise<BenchFigure> {
   const runs = runsOverride ?? item.runs;
   const ours: number[] = [];
   const peer: number[] = [];
   const notes: string[] = [];
+  const errors: string[] = [];
   ctx.log(`[bench] ${item.title}: ${runs} runs each, alternating`);
   for (let i = 0; i < runs; i++) {
-    await backToBaseline(ctx);
-    const o = await item.ours(ctx);
-    ours.push(o.ms);
-    if (o.note && !notes.includes(o.note)) notes.push(o.note);
-    ctx.log(`  run ${i + 1}: ours ${formatMs(o.ms)}`);
-    if (item.peer) {
-      await backToBaseline(ctx);
-      const p = await item.peer(ctx);
-      peer.push(p.ms);
-      if (p.note && !notes.includes(p.note)) notes.push(p.note);
-      ctx.log(`  run ${i + 1}: peer ${formatMs(p.ms)}`);
-    }
+    await attempt('ours', i, () => item.ours(ctx), ctx, errors, notes, ours);
+    if (item.peer) await attempt('peer', i, () => item.peer!(ctx), ctx, errors, notes, peer);
   }
-  const o = summarize(ours);
+  const o = ours.length ? summarize(ours) : null;
   const p = peer.length ? summarize(peer) : null;
-  return { id: item.id, title: item.title, ours: { what: item.oursWhat, ...o }, peer: p ? { what: item.peerWhat ?? '', ...p } : null, ratio: ratio(o, p), notes };
+  return {
+    id: item.id,
+    title: item.title,
+    ours: o ? { what: item.oursWhat, ...o } : null,
+    peer: p ? { what: item.peerWhat ?? '', ...p } : null,
+    ratio: o && p ? ratio(o, p) : null,
+    notes,
+    errors,
+  };
 }

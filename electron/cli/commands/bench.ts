@@ -18,7 +18,15 @@ export const benchCommand: Command = {
     if (unknown.length) throw new UsageError(`Unknown benchmark ${unknown.join(', ')}; known: ${BENCH_ITEMS.map((i) => i.id).join(', ')}.`);
     ctx.io.err('This boots (or reuses) the lab VM and takes several minutes under TCG; progress follows.\n');
     const report = await runBench({ ...(runs ? { runs } : {}), ...(only ? { only } : {}), ...(values.out ? { out: values.out } : {}), log: (l) => ctx.io.err(l + '\n') });
-    ctx.print(report, () => `${renderTable(report)}\n\nMachine: ${report.machine.cpuModel} x${report.machine.cpus}, ${report.machine.memoryGiB} GiB; lab VM under ${report.lab.accel}. Took ${report.durationSeconds} s.`);
-    return EXIT.OK;
+    const failed = report.figures.flatMap((f) => f.errors.map((e) => `${f.id}: ${e}`));
+    ctx.print(report, () =>
+      [
+        renderTable(report),
+        '',
+        `Machine: ${report.machine.cpuModel} x${report.machine.cpus}, ${report.machine.memoryGiB} GiB; lab VM under ${report.lab.accel}. Took ${report.durationSeconds} s.`,
+        ...(failed.length ? ['', 'Failed runs:', ...failed.map((f) => `  ${f}`)] : []),
+      ].join('\n'),
+    );
+    return failed.length ? EXIT.FAILED : EXIT.OK;
   },
 };
