@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Profile } from '../../../shared/profile';
 import { EventBus } from '../api/events';
+import { HardenLabError } from '../errors';
 import type { HypervisorDriver, Snapshot } from '../hypervisor/types';
 import { ProfileStore } from '../profiles';
 import { Engine } from './engine';
@@ -21,6 +22,8 @@ class FakeVm {
     ['/proc/sys/kernel/random/boot_id', 'boot-1\n'],
   ]);
   reachable = true;
+  /** Reads of these paths fail with the given error, the rest of the VM answers. */
+  readErrors = new Map<string, Error>();
   snapshots = new Map<string, Map<string, string>>();
 }
 
@@ -39,6 +42,8 @@ function fakeTarget(vm: FakeVm, profile: Profile): Target {
     },
     async readFile(path) {
       if (!vm.reachable) throw new Error('connection lost');
+      const failure = vm.readErrors.get(path);
+      if (failure) throw failure;
       return vm.files.get(path) ?? null;
     },
     async writeFile(path, content) {
@@ -233,6 +238,16 @@ describe('engine transactions', () => {
     expect(before.score).toEqual({ passed: 0, total: 1, percent: 0 });
     await engine.apply('lab', (await engine.plan('lab', 'demo', {})).id);
     expect((await engine.audit('lab')).score.percent).toBe(100);
+  });
+
+  it('fails as a whole when the VM stops answering, instead of reporting every check as skipped', async () => {
+    // A probe error of its own is one skipped check...
+    vm.readErrors.set('/etc/demo.conf', new HardenLabError('REMOTE_COMMAND_FAILED', 'cat: /etc/demo.conf: Input/output error'));
+    const skipped = await engine.audit('lab');
+    expect(skipped.checks).toEqual([expect.objectContaining({ id: 'demo.probe', status: 'skip', evidence: 'cat: /etc/demo.conf: Input/output error' })]);
+    // ...a lost connection (a revert or a reboot under way) is the audit's failure.
+    vm.readErrors.set('/etc/demo.conf', new HardenLabError('NOT_CONNECTED', 'The connection to lab@127.0.0.1:22 dropped while running cat.'));
+    await expect(engine.audit('lab')).rejects.toMatchObject({ code: 'NOT_CONNECTED' });
   });
 });
 

@@ -25,6 +25,9 @@ import { mustExec, type Connections, type Target } from './target';
  * before the first change, so a crash leaves an open experiment that the next
  * start reports.
  */
+
+/** Errors after which no later probe can succeed either: the audit fails as a whole. */
+const AUDIT_FATAL: ReadonlySet<string> = new Set(['NOT_CONNECTED', 'CONNECT_FAILED', 'AUTH_FAILED', 'HOST_KEY_CHANGED', 'HOST_KEY_REJECTED', 'HOST_KEY_UNKNOWN', 'CANCELLED']);
 export interface EngineDeps {
   profiles: ProfileStore;
   connections: Connections;
@@ -400,7 +403,12 @@ export class Engine {
         const facts = await step.probe(ctx);
         for (const c of step.audit(facts)) checks.push({ ...c, fixStep: step.id });
       } catch (e) {
-        checks.push({ id: `${step.id}.probe`, title: `${step.title}: could not be checked`, status: 'skip', evidence: toErrorInfo(e).message, fixStep: step.id });
+        const info = toErrorInfo(e);
+        // A step that cannot read its facts is skipped; a VM that stops answering (a revert or a
+        // reboot under way, a dropped link) makes the whole audit meaningless: say so, do not
+        // report every check as skipped.
+        if (AUDIT_FATAL.has(info.code)) throw e;
+        checks.push({ id: `${step.id}.probe`, title: `${step.title}: could not be checked`, status: 'skip', evidence: info.message, fixStep: step.id });
       }
     }
     const counted = checks.filter((c) => c.status !== 'skip');
