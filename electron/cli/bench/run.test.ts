@@ -5,6 +5,7 @@ import { summarize } from './stats';
 const report = (figures: BenchReport['figures']): BenchReport => ({
   generatedAt: '2026-11-29T10:00:00.000Z',
   durationSeconds: 1,
+  complete: true,
   machine: { cpus: 2 },
   lab: { accel: 'tcg', kernel: undefined, bootSeconds: 20 },
   figures,

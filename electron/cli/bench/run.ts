@@ -1,5 +1,5 @@
 import { cpus, totalmem, release, platform } from 'node:os';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createCore, type Core } from '../../core/api/core';
 import { labUp, type LabProfileInfo } from '../../core/lab/index';
@@ -39,6 +39,8 @@ export interface BenchFigure {
 export interface BenchReport {
   generatedAt: string;
   durationSeconds: number;
+  /** false while the run is still going (or was cut short): the figures so far. */
+  complete: boolean;
   machine: Record<string, string | number>;
   lab: { accel: string; kernel: string | undefined; bootSeconds: number };
   figures: BenchFigure[];
@@ -81,22 +83,33 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     for (const item of items) if (item.prepareVm) await item.prepareVm(ctx);
     const existing = new Set((await driver.listSnapshots('lab')).snapshots.map((s) => s.id));
     ctx.baselineId = (await driver.takeSnapshot('lab', `bench-baseline-${Date.now()}`, { live: true, description: 'Harden Lab benchmark baseline' })).id;
-    const figures: BenchFigure[] = [];
-    for (const item of items) figures.push(await measure(item, ctx, opts.runs));
-    await backToBaseline(ctx);
-    for (const s of (await driver.listSnapshots('lab')).snapshots.reverse()) if (!existing.has(s.id)) await driver.deleteSnapshot('lab', s.id).catch(() => undefined);
-    const report: BenchReport = {
-      generatedAt: new Date().toISOString(),
-      durationSeconds: Math.round((Date.now() - started) / 1000),
-      machine: await machineInfo(),
-      lab: { accel: lab.accel, kernel: lab.kernel, bootSeconds: lab.bootSeconds },
-      figures,
-    };
+    const machine = await machineInfo();
     const out = opts.out ?? join(process.cwd(), 'bench', 'results', 'latest.json');
     await mkdir(join(out, '..'), { recursive: true });
-    await writeFile(out, JSON.stringify(report, null, 2) + '\n');
-    log(`[bench] wrote ${out} after ${report.durationSeconds} s`);
-    return report;
+    const figures: BenchFigure[] = [];
+    const report = (complete: boolean): BenchReport => ({
+      generatedAt: new Date().toISOString(),
+      durationSeconds: Math.round((Date.now() - started) / 1000),
+      complete,
+      machine,
+      lab: { accel: lab.accel, kernel: lab.kernel, bootSeconds: lab.bootSeconds },
+      figures,
+    });
+    // Written after every figure (complete: false until the end): a long run cut short keeps what it measured.
+    const save = async (r: BenchReport) => {
+      await writeFile(`${out}.tmp`, JSON.stringify(r, null, 2) + '\n');
+      await rename(`${out}.tmp`, out);
+    };
+    for (const item of items) {
+      figures.push(await measure(item, ctx, opts.runs));
+      if (figures.length < items.length) await save(report(false));
+    }
+    await backToBaseline(ctx);
+    for (const s of (await driver.listSnapshots('lab')).snapshots.reverse()) if (!existing.has(s.id)) await driver.deleteSnapshot('lab', s.id).catch(() => undefined);
+    const final = report(true);
+    await save(final);
+    log(`[bench] wrote ${out} after ${final.durationSeconds} s`);
+    return final;
   } finally {
     await core.dispose();
   }
@@ -133,7 +146,7 @@ async function measure(item: BenchItem, ctx: BenchContext, runsOverride?: number
   ctx.log(`[bench] ${item.title}: ${runs} runs each, alternating`);
   for (let i = 0; i < runs; i++) {
     await attempt('ours', i, () => item.ours(ctx), ctx, errors, notes, ours);
-    if (item.peer) await attempt('peer', i, () => item.peer!(ctx), ctx, errors, notes, peer);
+    if (item.peer && i < (item.peerRuns ?? runs)) await attempt('peer', i, () => item.peer!(ctx), ctx, errors, notes, peer);
   }
   const o = ours.length ? summarize(ours) : null;
   const p = peer.length ? summarize(peer) : null;
