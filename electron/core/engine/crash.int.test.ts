@@ -16,6 +16,11 @@ const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const CLI = join(root, 'electron', 'cli', 'hardenlab.mjs');
 const MODPROBE_FILE = `/etc/modprobe.d/${OUR_FILE_NAME}`;
 
+/** The hardenlab CLI as a separate process on the test lab's home: "the app", started anew each time. */
+function cli(args: string[], timeoutMs: number) {
+  return run(process.execPath, [CLI, ...args], { cwd: root, env: { ...process.env, HARDENLAB_HOME: labTestContext().home }, timeoutMs });
+}
+
 describe('an app killed mid-apply', () => {
   it('leaves an open experiment that the next start reports and can revert', async () => {
     const { home } = labTestContext();
@@ -50,7 +55,7 @@ describe('an app killed mid-apply', () => {
     expect(await exited).toBeNull();
 
     // The next start (a new process) reports it.
-    const listed = await run(process.execPath, [CLI, 'journal', '--profile', 'lab', '--json'], { cwd: root, env: { ...process.env, HARDENLAB_HOME: home }, timeoutMs: 120_000 });
+    const listed = await cli(['journal', '--profile', 'lab', '--json'], 120_000);
     expect(listed.code, listed.stderr).toBe(0);
     const journal = JSON.parse(listed.stdout) as { open: string[]; experiments: Array<{ id: string; step: string; status: string; snapshot?: { name: string } }> };
     expect(journal.open).toContain(openId);
@@ -59,7 +64,7 @@ describe('an app killed mid-apply', () => {
     expect(exp.snapshot?.name).toMatch(/modules/);
 
     // Revert it to its pre-change snapshot: the half-made change is gone and the journal closes it.
-    const reverted = await run(process.execPath, [CLI, 'revert', '--profile', 'lab', '--experiment', openId!, '--json'], { cwd: root, env: { ...process.env, HARDENLAB_HOME: home }, timeoutMs: 10 * 60_000 });
+    const reverted = await cli(['revert', '--profile', 'lab', '--experiment', openId!, '--json'], 10 * 60_000);
     expect(reverted.code, reverted.stderr).toBe(0);
     s.connections.forget('lab');
     expect((await labExec(['test', '-e', MODPROBE_FILE])).code).toBe(1);

@@ -5,7 +5,7 @@ import type { Profile } from '../../../shared/profile';
 import type { EventBus } from '../api/events';
 import { adapterFor } from '../distro/detect';
 import type { DistroAdapter } from '../distro/types';
-import { HardenLabError, toErrorInfo } from '../errors';
+import { HardenLabError, toErrorInfo, type ErrorCode } from '../errors';
 import type { HypervisorDriver, Snapshot } from '../hypervisor/types';
 import type { ProfileStore } from '../profiles';
 import type { Journal } from './journal';
@@ -27,7 +27,7 @@ import { mustExec, type Connections, type Target } from './target';
  */
 
 /** Errors after which no later probe can succeed either: the audit fails as a whole. */
-const AUDIT_FATAL: ReadonlySet<string> = new Set(['NOT_CONNECTED', 'CONNECT_FAILED', 'AUTH_FAILED', 'HOST_KEY_CHANGED', 'HOST_KEY_REJECTED', 'HOST_KEY_UNKNOWN', 'CANCELLED']);
+const AUDIT_FATAL: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['NOT_CONNECTED', 'CONNECT_FAILED', 'AUTH_FAILED', 'HOST_KEY_CHANGED', 'HOST_KEY_REJECTED', 'HOST_KEY_UNKNOWN', 'CANCELLED']);
 export interface EngineDeps {
   profiles: ProfileStore;
   connections: Connections;
