@@ -17,6 +17,7 @@ import { KnownHostsStore } from './known-hosts-store';
 import { ChannelLimiter } from './limiter';
 import { buildProbeScript, newProbeToken, parseProbeOutput, type ProbeCommands, type ProbeResults } from './probe';
 import { parseProxyJump } from './proxy-jump';
+import { CommandRunner, runnerRequest } from './runner';
 import { Client } from './ssh2-runtime';
 
 export interface ExecOptions {
@@ -62,6 +63,12 @@ export interface ConnectOptions {
   maxSessions?: number;
   /** Where SSH_AUTH_SOCK is read from (tests). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Run short commands without stdin through one long-lived remote sh (see
+   * runner.ts) instead of a channel each. Default: on, unless the
+   * environment sets HARDENLAB_SSH_RUNNER=0.
+   */
+  commandRunner?: boolean;
 }
 
 export interface CloseInfo {
@@ -76,6 +83,10 @@ const DEFAULT_EXEC_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 /** Sessions kept free for shells and for a verifying login beside the busy exec channels. */
 const SESSION_HEADROOM = 2;
+/** Tries to open a channel for one command while the server refuses (each waits for an open one to close). */
+const MAX_OPEN_ATTEMPTS = 20;
+/** Refusals while none of our channels is open (50 ms, doubling: 1.5 s in all) before it counts as "no sessions allowed". */
+const MAX_IDLE_REFUSALS = 5;
 
 /**
  * One authenticated SSH connection, reused for everything: exec channels
@@ -95,6 +106,12 @@ export class SshConnection {
   private readonly maxSessions: number;
   private readonly jump: SshConnection | null;
   private shells = 0;
+  /** Exec channels the server has opened and not yet closed. */
+  private openChannels = 0;
+  /** The command runner: running, being started, or off for this connection (and why). */
+  private runner: CommandRunner | null = null;
+  private runnerStarting = false;
+  private runnerOff: string | null;
   private isClosed = false;
   private closing = false;
   private elevationReport: Promise<ElevationReport> | null = null;
@@ -112,6 +129,7 @@ export class SshConnection {
     secrets: SecretStore;
     maxSessions: number;
     jump: SshConnection | null;
+    commandRunner: boolean;
   }) {
     this.client = init.client;
     this.profile = init.profile;
@@ -123,6 +141,7 @@ export class SshConnection {
     this.maxSessions = init.maxSessions;
     this.limiter = new ChannelLimiter(Math.max(1, init.maxSessions - SESSION_HEADROOM));
     this.jump = init.jump;
+    this.runnerOff = init.commandRunner ? null : 'turned off';
     this.client.on('error', (e) => {
       this.lastError = classifyConnectError(e, { host: this.profile.host, port: this.profile.port });
       for (const l of this.errorListeners) l(this.lastError);
@@ -140,8 +159,14 @@ export class SshConnection {
   }
 
   /** Channels running and waiting, for status displays and tests. */
-  get channelStats(): { execCapacity: number; running: number; queued: number; shells: number } {
-    return { execCapacity: this.limiter.capacity, running: this.limiter.inUse, queued: this.limiter.queued, shells: this.shells };
+  get channelStats(): { execCapacity: number; running: number; queued: number; shells: number; runner: 'idle' | 'busy' | 'none' | 'off' } {
+    const runner = this.runnerOff !== null ? 'off' : !this.runner ? 'none' : this.runner.idle ? 'idle' : 'busy';
+    return { execCapacity: this.limiter.capacity, running: this.limiter.inUse, queued: this.limiter.queued, shells: this.shells, runner };
+  }
+
+  /** Why the command runner is not used on this connection, or null while it is. */
+  get runnerOffReason(): string | null {
+    return this.runnerOff;
   }
 
   on(event: 'close', listener: Listener<CloseInfo>): () => void;
@@ -227,14 +252,20 @@ export class SshConnection {
       });
     }
     this.shells++;
-    this.limiter.setCapacity(Math.max(1, this.maxSessions - SESSION_HEADROOM - this.shells));
+    this.updateCapacity();
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.shells--;
-      this.limiter.setCapacity(Math.max(1, this.maxSessions - SESSION_HEADROOM - this.shells));
+      this.updateCapacity();
     };
+  }
+
+  /** Exec channels allowed at once: the server's sessions minus headroom, terminals and the runner. */
+  private updateCapacity(): void {
+    const runner = this.runner || this.runnerStarting ? 1 : 0;
+    this.limiter.setCapacity(Math.max(1, this.maxSessions - SESSION_HEADROOM - this.shells - runner));
   }
 
   /**
@@ -292,12 +323,25 @@ export class SshConnection {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
     const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
     const maxOutputBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    if (stdin === undefined) {
+      const viaRunner = this.tryRunner(command, { timeoutMs, deadline, maxOutputBytes, signal: opts.signal, label });
+      if (viaRunner) {
+        const r = await viaRunner;
+        if (r) return r;
+      }
+    }
+    let idleRefusals = 0;
     for (let attempt = 0; ; attempt++) {
       const release = await this.acquireSlot(deadline, label, opts.signal);
+      let opened = false;
       try {
         this.assertOpen();
         const remaining = deadline === Infinity ? 0 : Math.max(1, deadline - Date.now());
-        const r = await runExecChannel(this.client, { command, stdin, timeoutMs: remaining, maxOutputBytes, signal: opts.signal, label });
+        const onOpened = () => {
+          opened = true;
+          this.openChannels++;
+        };
+        const r = await runExecChannel(this.client, { command, stdin, timeoutMs: remaining, maxOutputBytes, signal: opts.signal, label, onOpened });
         // A channel that ends without an exit status usually means the connection went away;
         // ssh2 closes the channels just before it reports the connection closed, so look a tick later.
         if (r.code === null && r.signal === null) await new Promise((resolve) => setImmediate(resolve));
@@ -310,19 +354,95 @@ export class SshConnection {
       } catch (e) {
         if (!(e instanceof ChannelOpenError)) throw e;
         if (this.isClosed) throw new HardenLabError('NOT_CONNECTED', `The connection to ${this.target} is closed.`, { hint: 'Reconnect and try again.', cause: e });
-        // The server allows fewer sessions than we assumed (a hardened MaxSessions): shrink and wait for a free one.
-        const busy = this.limiter.inUse - 1;
-        if (busy < 1 || attempt >= 8) {
+        // The server allows fewer sessions than we assumed (a hardened MaxSessions): allow only as many
+        // channels as are open right now, and wait for one of them to close.
+        const busy = this.openChannels;
+        if (busy < 1 && this.runner && attempt < MAX_OPEN_ATTEMPTS) {
+          // The runner holds the session this command needs: give it back for good.
+          await this.retireRunner('the server allows too few sessions');
+          continue;
+        }
+        // With nothing of ours open, sessions that just closed may not be free on the server yet: wait a little.
+        if (busy < 1) idleRefusals++;
+        if (idleRefusals > MAX_IDLE_REFUSALS || attempt >= MAX_OPEN_ATTEMPTS) {
           throw new HardenLabError('REMOTE_COMMAND_FAILED', `${this.profile.host} refused a new channel for ${label}: ${e.message}`, {
             hint: 'sshd may limit sessions (MaxSessions) or forbid command execution for this user.',
             cause: e,
           });
         }
-        this.limiter.setCapacity(busy);
+        if (busy >= 1) this.limiter.setCapacity(busy);
+        else await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (idleRefusals - 1)));
       } finally {
+        if (opened) this.openChannels--;
         release();
       }
     }
+  }
+
+  /**
+   * Runs the command through the runner when it is idle (starting it on first
+   * use). Returns null synchronously when the command must take a channel
+   * (runner busy, starting, off, or the line too long), or a promise that
+   * resolves to null when the runner could not be started. Claiming the
+   * runner happens synchronously, so two callers never share it.
+   */
+  private tryRunner(
+    command: string,
+    o: { timeoutMs: number; deadline: number; maxOutputBytes: number; signal: AbortSignal | undefined; label: string },
+  ): Promise<RawExecResult | null> | null {
+    if (this.runnerOff !== null || this.runnerStarting || runnerRequest(0, command) === null) return null;
+    const runOn = async (runner: CommandRunner): Promise<RawExecResult> => {
+      const timeoutMs = o.deadline === Infinity ? 0 : Math.max(1, o.deadline - Date.now());
+      const r = await runner.run(command, { timeoutMs, maxOutputBytes: o.maxOutputBytes, signal: o.signal, label: o.label });
+      if (this.runnerOff !== null) void runner.stop();
+      if (r.code === null) {
+        // As on a channel: a runner that ends mid-command usually means the connection went away.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.isClosed) {
+          throw new HardenLabError('NOT_CONNECTED', `The connection to ${this.target} dropped while running ${o.label}.`, {
+            hint: 'The VM may have rebooted or lost its network. Reconnect; check whether the command took effect.',
+          });
+        }
+      }
+      return r;
+    };
+    if (this.runner) return this.runner.idle ? runOn(this.runner) : null;
+    if (o.signal?.aborted) return null;
+    this.runnerStarting = true;
+    this.updateCapacity();
+    return (async () => {
+      let runner: CommandRunner;
+      try {
+        runner = await CommandRunner.start(this.client);
+      } catch (e) {
+        // No POSIX sh, a ForceCommand, MaxSessions reached...: plain channels work everywhere.
+        this.runnerOff = `could not start: ${(e as Error).message}`;
+        return null;
+      } finally {
+        this.runnerStarting = false;
+        this.updateCapacity();
+      }
+      if (this.isClosed || this.runnerOff !== null) {
+        void runner.stop();
+        return null;
+      }
+      this.runner = runner;
+      this.updateCapacity();
+      runner.onEnd(() => {
+        if (this.runner === runner) this.runner = null;
+        this.updateCapacity();
+      });
+      return runOn(runner);
+    })();
+  }
+
+  /** Stops using the runner on this connection (after its current command, if any). */
+  private async retireRunner(why: string): Promise<void> {
+    this.runnerOff = why;
+    const runner = this.runner;
+    if (!runner) return;
+    await runner.whenIdle();
+    await runner.stop();
   }
 
   private async acquireSlot(deadline: number, label: string, signal: AbortSignal | undefined): Promise<() => void> {
@@ -531,6 +651,7 @@ export async function connect(profile: Profile, opts: ConnectOptions): Promise<S
       connectMs: Date.now() - started,
       secrets: opts.secrets,
       maxSessions: opts.maxSessions ?? 10,
+      commandRunner: opts.commandRunner ?? (opts.env ?? process.env).HARDENLAB_SSH_RUNNER !== '0',
       jump,
     });
   } catch (e) {

@@ -21,6 +21,8 @@ export interface ChannelRunOptions {
   signal?: AbortSignal | undefined;
   /** For messages: what ran, without secrets. */
   label: string;
+  /** Called once the server has opened the channel (it holds one of its sessions until 'close'). */
+  onOpened?: () => void;
 }
 
 /** An exec channel could not be opened at all (server at MaxSessions, or the connection is going away). */
@@ -32,7 +34,8 @@ export class ChannelOpenError extends Error {
   }
 }
 
-class Collector {
+/** Keeps a stream's output up to a cap; the rest is dropped and `truncated` set. */
+export class Collector {
   private readonly chunks: Buffer[] = [];
   private size = 0;
   truncated = false;
@@ -110,6 +113,7 @@ export async function runExecChannel(client: Client, opts: ChannelRunOptions): P
   let closed = false;
   let onClosed: (() => void) | null = null;
   const channel = await openExec(client, opts.command, (ch) => {
+    opts.onOpened?.();
     ch.on('data', (c: Buffer) => out.push(c));
     ch.stderr.on('data', (c: Buffer) => err.push(c));
     ch.on('exit', (c: number | null, s?: string) => {
