@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Profile } from '../../../shared/profile';
 import { HardenLabError } from '../errors';
 import { run } from '../proc';
-import { MemorySecretStore } from '../secrets/memory-store';
 import { connect, type ConnectOptions, type SshConnection, type CloseInfo } from './connection';
 import { formatKnownHostLine } from './known-hosts';
-import { generateKey, tempDir, type GeneratedKey } from './testing/local-tools';
-import { canRunSshd, ensureTestUser, LocalSshd, TEST_PASSWORD, TEST_USER, whyNoSshd } from './testing/local-sshd';
+import { tempDir, type GeneratedKey } from './testing/local-tools';
+import { canRunSshd, LocalSshd, TEST_USER, whyNoSshd } from './testing/local-sshd';
+import { startSshdFixture, type SshdFixture } from './testing/sshd-fixture';
 
 if (!canRunSshd) console.warn(`[ssh integration] skipped: ${whyNoSshd}`);
 
@@ -17,6 +17,7 @@ const HOSTILE = ['x; rm -rf /', '$(reboot)', '`reboot`', "it's \"quoted\"", 'two
 // Every test runs twice: with the command runner (the default: short commands without stdin go
 // through one long-lived remote sh) and with a channel for every command.
 describe.skipIf(!canRunSshd).each([{ runner: true }, { runner: false }])('exec, probe and channels over one connection (command runner: $runner)', ({ runner }) => {
+  let fx: SshdFixture;
   let sshd: LocalSshd;
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let key: GeneratedKey;
@@ -25,20 +26,14 @@ describe.skipIf(!canRunSshd).each([{ runner: true }, { runner: false }])('exec, 
   let opts: ConnectOptions;
 
   beforeAll(async () => {
-    await ensureTestUser();
-    sshd = await LocalSshd.start();
-    dir = await tempDir('hl-exec-');
-    key = await generateKey(dir.path, 'client');
-    await sshd.authorize(TEST_USER, key.publicText);
-    const secrets = new MemorySecretStore();
-    await secrets.set('t', 'password', TEST_PASSWORD);
-    profile = { name: 't', host: '127.0.0.1', port: sshd.port, user: TEST_USER, auth: { kind: 'key', keyPath: key.privatePath }, pinnedHostKey: sshd.hostKeyText, elevation: 'auto', origin: 'manual' };
-    opts = { secrets, knownHostsPath: join(dir.path, 'known_hosts'), timeoutMs: 10_000, commandRunner: runner };
+    fx = await startSshdFixture('hl-exec-', { commandRunner: runner });
+    ({ sshd, key, profile, opts } = fx);
+    dir = await tempDir('hl-exec-ssh-');
     conn = await connect(profile, opts);
   });
   afterAll(async () => {
     await conn?.close();
-    await sshd?.dispose();
+    await fx?.dispose();
     await dir?.cleanup();
   });
 

@@ -1,13 +1,11 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Profile } from '../../../shared/profile';
 import { HardenLabError } from '../errors';
 import { run } from '../proc';
-import { MemorySecretStore } from '../secrets/memory-store';
 import { connect, type ConnectOptions, type SshConnection } from './connection';
 import { RUNNER_MAX_LINE } from './runner';
-import { generateKey, tempDir, type GeneratedKey } from './testing/local-tools';
-import { canRunSshd, ensureTestUser, LocalSshd, TEST_PASSWORD, TEST_USER, whyNoSshd } from './testing/local-sshd';
+import { canRunSshd, LocalSshd, TEST_USER, whyNoSshd } from './testing/local-sshd';
+import { startSshdFixture, type SshdFixture } from './testing/sshd-fixture';
 
 if (!canRunSshd) console.warn(`[ssh integration] skipped: ${whyNoSshd}`);
 
@@ -33,29 +31,21 @@ const SAME: string[][] = [
 ];
 
 describe.skipIf(!canRunSshd)('the command runner (one long-lived remote sh on one channel)', () => {
+  let fx: SshdFixture;
   let sshd: LocalSshd;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  let key: GeneratedKey;
+  let key: SshdFixture['key'];
   let profile: Profile;
   let opts: ConnectOptions;
   let conn: SshConnection;
 
   beforeAll(async () => {
-    await ensureTestUser();
-    sshd = await LocalSshd.start();
-    dir = await tempDir('hl-runner-');
-    key = await generateKey(dir.path, 'client');
-    await sshd.authorize(TEST_USER, key.publicText);
-    const secrets = new MemorySecretStore();
-    await secrets.set('t', 'password', TEST_PASSWORD);
-    profile = { name: 't', host: '127.0.0.1', port: sshd.port, user: TEST_USER, auth: { kind: 'key', keyPath: key.privatePath }, pinnedHostKey: sshd.hostKeyText, elevation: 'auto', origin: 'manual' };
-    opts = { secrets, knownHostsPath: join(dir.path, 'known_hosts'), timeoutMs: 10_000 };
+    fx = await startSshdFixture('hl-runner-');
+    ({ sshd, key, profile, opts } = fx);
     conn = await connect(profile, opts);
   });
   afterAll(async () => {
     await conn?.close();
-    await sshd?.dispose();
-    await dir?.cleanup();
+    await fx?.dispose();
   });
 
   it('gives the same stdout, stderr, status and truncation as a channel per command', async () => {
