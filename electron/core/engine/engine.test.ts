@@ -249,6 +249,28 @@ describe('engine transactions', () => {
     vm.readErrors.set('/etc/demo.conf', new HardenLabError('NOT_CONNECTED', 'The connection to lab@127.0.0.1:22 dropped while running cat.'));
     await expect(engine.audit('lab')).rejects.toMatchObject({ code: 'NOT_CONNECTED' });
   });
+
+  it('a cancelled audit or preview says CANCELLED, even when the closing connection cut its probe off', async () => {
+    const ctrl = new AbortController();
+    ctrl.abort();
+    await expect(engine.audit('lab', { signal: ctrl.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(engine.plan('lab', 'demo', {}, { signal: ctrl.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    // Cancelled while the probe runs: the Disconnect that follows the cancel drops the connection under it.
+    const late = new AbortController();
+    vm.readErrors.set('/etc/demo.conf', new HardenLabError('NOT_CONNECTED', 'The connection to lab@127.0.0.1:22 dropped while running cat.'));
+    const origRead = vm.readErrors.get.bind(vm.readErrors);
+    vm.readErrors.get = (k: string) => {
+      late.abort();
+      return origRead(k);
+    };
+    await expect(engine.audit('lab', { signal: late.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    const later = new AbortController();
+    vm.readErrors.get = (k: string) => {
+      later.abort();
+      return origRead(k);
+    };
+    await expect(engine.plan('lab', 'demo', {}, { signal: later.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
 });
 
 describe('journal replay', () => {

@@ -157,8 +157,10 @@ export class Engine {
     this.progress(opts.opId, 'probe', `Reading the current state of ${profile.name} for "${step.title}".`);
     const target = await this.deps.connections.target(profile, opts.signal ? { signal: opts.signal } : {});
     const ctx = await this.context(profile, target, opts, (m) => this.progress(opts.opId, 'probe', m));
-    const facts = await step.probe(ctx);
-    const draft = await step.plan(facts, parsed.data, ctx);
+    const { facts, draft } = await cancellable(opts.signal, 'The preview', async () => {
+      const facts = await step.probe(ctx);
+      return { facts, draft: await step.plan(facts, parsed.data, ctx) };
+    });
     const id = `plan-${randomBytes(6).toString('hex')}`;
     const plan: PlanShape = {
       id,
@@ -398,11 +400,14 @@ export class Engine {
     const ctx = await this.context(profile, target, opts, (m) => this.progress(opts.opId, 'probe', m));
     const checks: AuditReportShape['checks'] = [];
     for (const step of [...this.deps.steps].sort((a, b) => a.guideOrder - b.guideOrder)) {
+      if (opts.signal?.aborted) throw cancelledError('The audit');
       this.progress(opts.opId, 'probe', `Checking ${step.title}.`);
       try {
         const facts = await step.probe(ctx);
         for (const c of step.audit(facts)) checks.push({ ...c, fixStep: step.id });
       } catch (e) {
+        // Cancelled (a Disconnect cancels read-only work first): whatever the cut-off probe said.
+        if (opts.signal?.aborted) throw cancelledError('The audit');
         const info = toErrorInfo(e);
         // A step that cannot read its facts is skipped; a VM that stops answering (a revert or a
         // reboot under way, a dropped link) makes the whole audit meaningless: say so, do not
@@ -419,6 +424,25 @@ export class Engine {
       checks,
       score: { passed, total: counted.length, percent: counted.length ? Math.round((passed / counted.length) * 100) : 0 },
     };
+  }
+}
+
+function cancelledError(what: string): HardenLabError {
+  return new HardenLabError('CANCELLED', `${what} was cancelled.`);
+}
+
+/**
+ * Read-only work that the caller may cancel: once the signal fired, any
+ * failure (a probe cut off by the closing connection) is reported as the
+ * cancellation it is.
+ */
+async function cancellable<T>(signal: AbortSignal | undefined, what: string, fn: () => Promise<T>): Promise<T> {
+  if (signal?.aborted) throw cancelledError(what);
+  try {
+    return await fn();
+  } catch (e) {
+    if (signal?.aborted) throw cancelledError(what);
+    throw e;
   }
 }
 

@@ -42,6 +42,32 @@ describe('connection', () => {
     expect(bridge.callsTo('journal.list')[0]).toEqual({ profile: 'lab' });
   });
 
+  it('Disconnect cancels the audit still running on the connection before closing it, and shows no error for it', async () => {
+    let cancelAudit: (() => void) | null = null;
+    bridge.script['audit.run'] = () =>
+      new Promise((_, reject) => {
+        cancelAudit = () => reject(new ScriptedError('CANCELLED', 'The audit was cancelled.'));
+      });
+    bridge.script['op.cancel'] = () => {
+      cancelAudit?.();
+      return { cancelled: true };
+    };
+    bridge.script['ssh.disconnect'] = () => ({ ok: true });
+    await store.getState().loadProfiles();
+    await store.getState().connect('lab');
+    await settle();
+    expect(store.getState().audits.lab?.running).toBe(true);
+    const auditOp = store.getState().audits.lab!.opId;
+    await store.getState().disconnect('lab');
+    await settle();
+    const order = bridge.calls.map((c) => c.channel).filter((c) => c === 'op.cancel' || c === 'ssh.disconnect');
+    expect(order).toEqual(['op.cancel', 'ssh.disconnect']);
+    expect(bridge.callsTo('op.cancel')[0]).toEqual({ opId: auditOp });
+    expect(store.getState().audits.lab).toMatchObject({ running: false, error: null });
+    expect(store.getState().ops[auditOp!]?.status).toBe('cancelled');
+    expect(store.getState().connections.lab?.state).toBe('disconnected');
+  });
+
   it('asks for the passphrase on SECRET_REQUIRED and retries with it', async () => {
     let attempts = 0;
     bridge.script['ssh.connect'] = (req) => {

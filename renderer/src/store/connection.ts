@@ -106,6 +106,11 @@ export const createConnectionSlice: Slice<ConnectionSlice> = (set, get) => {
     disconnect: async (profile) => {
       userDisconnected.add(profile);
       patch(profile, { state: 'disconnected', result: null, error: null, message: null });
+      // Read-only work still running on this connection (the first audit, a plan) is cancelled first:
+      // cut off by the closing connection it would fail with "dropped while running", which after a
+      // deliberate Disconnect is only noise.
+      const readOnly = Object.values(get().ops).filter((o) => o.profile === profile && o.status === 'running' && o.cancellable && (o.kind === 'audit' || o.kind === 'plan'));
+      await Promise.allSettled(readOnly.map((o) => get().cancelOp(o.id)));
       try {
         await call('ssh.disconnect', { profile });
       } catch {
