@@ -24,6 +24,8 @@ class FakeVm {
   reachable = true;
   /** Reads of these paths fail with the given error, the rest of the VM answers. */
   readErrors = new Map<string, Error>();
+  /** Called on every read, before it is answered. */
+  onRead: (path: string) => void = () => undefined;
   snapshots = new Map<string, Map<string, string>>();
 }
 
@@ -42,6 +44,7 @@ function fakeTarget(vm: FakeVm, profile: Profile): Target {
     },
     async readFile(path) {
       if (!vm.reachable) throw new Error('connection lost');
+      vm.onRead(path);
       const failure = vm.readErrors.get(path);
       if (failure) throw failure;
       return vm.files.get(path) ?? null;
@@ -256,20 +259,16 @@ describe('engine transactions', () => {
     await expect(engine.audit('lab', { signal: ctrl.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
     await expect(engine.plan('lab', 'demo', {}, { signal: ctrl.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
     // Cancelled while the probe runs: the Disconnect that follows the cancel drops the connection under it.
-    const late = new AbortController();
     vm.readErrors.set('/etc/demo.conf', new HardenLabError('NOT_CONNECTED', 'The connection to lab@127.0.0.1:22 dropped while running cat.'));
-    const origRead = vm.readErrors.get.bind(vm.readErrors);
-    vm.readErrors.get = (k: string) => {
-      late.abort();
-      return origRead(k);
+    const cancelledMidProbe = (run: (signal: AbortSignal) => Promise<unknown>) => {
+      const late = new AbortController();
+      vm.onRead = (path) => {
+        if (path === '/etc/demo.conf') late.abort();
+      };
+      return run(late.signal);
     };
-    await expect(engine.audit('lab', { signal: late.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
-    const later = new AbortController();
-    vm.readErrors.get = (k: string) => {
-      later.abort();
-      return origRead(k);
-    };
-    await expect(engine.plan('lab', 'demo', {}, { signal: later.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(cancelledMidProbe((signal) => engine.audit('lab', { signal }))).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(cancelledMidProbe((signal) => engine.plan('lab', 'demo', {}, { signal }))).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 });
 

@@ -341,16 +341,7 @@ export class SshConnection {
           opened = true;
           this.openChannels++;
         };
-        const r = await runExecChannel(this.client, { command, stdin, timeoutMs: remaining, maxOutputBytes, signal: opts.signal, label, onOpened });
-        // A channel that ends without an exit status usually means the connection went away;
-        // ssh2 closes the channels just before it reports the connection closed, so look a tick later.
-        if (r.code === null && r.signal === null) await new Promise((resolve) => setImmediate(resolve));
-        if (r.code === null && r.signal === null && this.isClosed) {
-          throw new HardenLabError('NOT_CONNECTED', `The connection to ${this.target} dropped while running ${label}.`, {
-            hint: 'The VM may have rebooted or lost its network. Reconnect; check whether the command took effect.',
-          });
-        }
-        return r;
+        return await this.unlessDropped(await runExecChannel(this.client, { command, stdin, timeoutMs: remaining, maxOutputBytes, signal: opts.signal, label, onOpened }), label);
       } catch (e) {
         if (!(e instanceof ChannelOpenError)) throw e;
         if (this.isClosed) throw new HardenLabError('NOT_CONNECTED', `The connection to ${this.target} is closed.`, { hint: 'Reconnect and try again.', cause: e });
@@ -380,6 +371,23 @@ export class SshConnection {
   }
 
   /**
+   * A command that ends without an exit status (its channel or the runner
+   * closed under it) usually means the connection went away; ssh2 closes the
+   * channels just before it reports the connection closed, so look a tick
+   * later. Then it is NOT_CONNECTED, otherwise the result as it is.
+   */
+  private async unlessDropped(r: RawExecResult, label: string): Promise<RawExecResult> {
+    if (r.code !== null || r.signal !== null) return r;
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.isClosed) {
+      throw new HardenLabError('NOT_CONNECTED', `The connection to ${this.target} dropped while running ${label}.`, {
+        hint: 'The VM may have rebooted or lost its network. Reconnect; check whether the command took effect.',
+      });
+    }
+    return r;
+  }
+
+  /**
    * Runs the command through the runner when it is idle (starting it on first
    * use). Returns null synchronously when the command must take a channel
    * (runner busy, starting, off, or the line too long), or a promise that
@@ -395,16 +403,7 @@ export class SshConnection {
       const timeoutMs = o.deadline === Infinity ? 0 : Math.max(1, o.deadline - Date.now());
       const r = await runner.run(command, { timeoutMs, maxOutputBytes: o.maxOutputBytes, signal: o.signal, label: o.label });
       if (this.runnerOff !== null) void runner.stop();
-      if (r.code === null) {
-        // As on a channel: a runner that ends mid-command usually means the connection went away.
-        await new Promise((resolve) => setImmediate(resolve));
-        if (this.isClosed) {
-          throw new HardenLabError('NOT_CONNECTED', `The connection to ${this.target} dropped while running ${o.label}.`, {
-            hint: 'The VM may have rebooted or lost its network. Reconnect; check whether the command took effect.',
-          });
-        }
-      }
-      return r;
+      return this.unlessDropped(r, o.label);
     };
     if (this.runner) return this.runner.idle ? runOn(this.runner) : null;
     if (o.signal?.aborted) return null;

@@ -25,6 +25,13 @@ export interface ChannelRunOptions {
   onOpened?: () => void;
 }
 
+/** A command that ran past its timeout and was killed: the same words over a channel and through the runner. */
+export function execTimeoutError(label: string, timeoutMs: number): HardenLabError {
+  return new HardenLabError('TIMEOUT', `${label} did not finish within ${Math.round(timeoutMs / 100) / 10} s and was stopped.`, {
+    hint: 'The command may be waiting for input or hung; give it a longer timeout if it is just slow.',
+  });
+}
+
 /** An exec channel could not be opened at all (server at MaxSessions, or the connection is going away). */
 export class ChannelOpenError extends Error {
   readonly reason: unknown;
@@ -155,15 +162,7 @@ export async function runExecChannel(client: Client, opts: ChannelRunOptions): P
     };
 
     if (opts.timeoutMs > 0) {
-      timer = setTimeout(
-        () =>
-          stop(
-            new HardenLabError('TIMEOUT', `${opts.label} did not finish within ${Math.round(opts.timeoutMs / 100) / 10} s and was stopped.`, {
-              hint: 'The command may be waiting for input or hung; give it a longer timeout if it is just slow.',
-            }),
-          ),
-        opts.timeoutMs,
-      );
+      timer = setTimeout(() => stop(execTimeoutError(opts.label, opts.timeoutMs)), opts.timeoutMs);
     }
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client, ClientChannel } from 'ssh2';
 import { shellJoin } from '../../../shared/quote';
 import { HardenLabError } from '../errors';
-import { Collector, sendSignal, type RawExecResult } from './exec-channel';
+import { Collector, execTimeoutError, sendSignal, type RawExecResult } from './exec-channel';
 
 /**
  * The command runner: one long-lived POSIX sh on the VM, started on its own
@@ -192,10 +192,6 @@ export class CommandRunner {
     return !this.ended && this.current === null;
   }
 
-  get alive(): boolean {
-    return !this.ended;
-  }
-
   /** Resolves once no command is running (at once when idle or ended). */
   whenIdle(): Promise<void> {
     if (!this.current) return Promise.resolve();
@@ -266,11 +262,7 @@ export class CommandRunner {
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       if (opts.timeoutMs > 0) {
         timer = setTimeout(() => {
-          finish(
-            new HardenLabError('TIMEOUT', `${opts.label} did not finish within ${Math.round(opts.timeoutMs / 100) / 10} s and was stopped.`, {
-              hint: 'The command may be waiting for input or hung; give it a longer timeout if it is just slow.',
-            }),
-          );
+          finish(execTimeoutError(opts.label, opts.timeoutMs));
           void this.stop();
         }, opts.timeoutMs);
       }
