@@ -1,19 +1,22 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { DriverProgress } from '../hypervisor/types';
-import { imageKey, labDestroy, labDown, labUp, readInstance } from './index';
+import { labDestroy, labUp, listInstanceNames, readInstance } from './index';
+import { chooseTestHome, claimTestHome, releaseTestHome, sweepAbandonedRunHomes, uniqueRunSuffix } from './test-home';
 import type { LabTestInfo } from './testing';
 
 /**
  * Global setup of the integration lane: one lab VM for all integration test
- * files. It lives in its own Harden Lab home (HARDENLAB_TEST_HOME, default
- * <tmp>/hardenlab-test-home) so tests never touch the user's profiles, while
- * the image cache stays the normal one: the image is built once (needs root)
- * and shared by every later run. The VM is stopped when the run ends; its
- * disk stays, so the next run only boots it (unless the image recipe changed:
- * then the test lab is recreated from the new image).
+ * files. It lives in a Harden Lab home of this run's own (a new
+ * <tmp>/hardenlab-test-run-* folder, or HARDENLAB_TEST_HOME, claimed for one
+ * run at a time; see test-home.ts for why runs never share a VM), so tests
+ * never touch the user's profiles. The image cache stays the normal one: the
+ * image is built once (needs root) and shared by every later run. Every run
+ * starts from a fresh instance of the cached image (a copy, seconds), never
+ * from what an earlier run left, and destroys it when it ends.
  *
  * Tests read it with labTestContext() from ./testing (vitest inject), or
  * from the JSON file written to <home>/lab-test.json.
@@ -35,24 +38,41 @@ function progressPrinter(): (p: DriverProgress) => void {
   };
 }
 
+/** Every VM of a test home, 'lab' and any a test made beside it. */
+async function destroyAllLabs(home: string): Promise<void> {
+  for (const name of await listInstanceNames(home)) await labDestroy(name, { home });
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const home = process.env.HARDENLAB_TEST_HOME || join(tmpdir(), 'hardenlab-test-home');
   if (process.env.HARDENLAB_LAB === 'off') {
     project.provide('hardenlabLab', null);
     project.provide('hardenlabLabSkipReason', 'HARDENLAB_LAB=off');
     return async () => {};
   }
-  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const onProgress = progressPrinter();
+  const swept = await sweepAbandonedRunHomes(tmpdir(), destroyAllLabs);
+  for (const h of swept) onProgress({ phase: 'instance', message: `Removed ${h}, left with its VM by a run that is gone.` });
+  const { home, owned } = chooseTestHome(process.env.HARDENLAB_TEST_HOME, tmpdir(), uniqueRunSuffix());
+  await claimTestHome(home);
   // Workers started after this inherit it; labTestContext() sets it again in each worker.
   process.env.HARDENLAB_HOME = home;
-  const onProgress = progressPrinter();
-  // The test home is disposable: an instance made by an older image recipe would test an old baseline.
-  const existing = await readInstance('lab', home);
-  if (existing && existing.imageKey !== imageKey()) {
-    onProgress({ phase: 'instance', message: `Replacing the test lab made from image ${existing.imageKey} by one from ${imageKey()}.` });
+  // Pristine: whatever a failed run left in an explicit home (a hardened VM, its snapshots) is thrown away.
+  if (await readInstance('lab', home)) {
+    onProgress({ phase: 'instance', message: `Replacing the lab VM an earlier run left in ${home} by a fresh one.` });
     await labDestroy('lab', { home });
   }
-  const info = await labUp({ name: 'lab', home, onProgress });
+  const cleanUp = async () => {
+    await destroyAllLabs(home);
+    await releaseTestHome(home);
+    if (owned) await rm(home, { recursive: true, force: true });
+  };
+  let info;
+  try {
+    info = await labUp({ name: 'lab', home, onProgress });
+  } catch (e) {
+    await cleanUp().catch(() => undefined);
+    throw e;
+  }
   const lab: LabTestInfo = { home, info, setupSeconds: Math.round((Date.now() - started) / 100) / 10 };
   writeFileSync(join(home, 'lab-test.json'), JSON.stringify(lab, null, 2) + '\n', { mode: 0o600 });
   process.stderr.write(
@@ -61,7 +81,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('hardenlabLab', lab);
   project.provide('hardenlabLabSkipReason', '');
   return async () => {
-    await labDown('lab', { home, gracefulTimeoutMs: 60_000 });
-    process.stderr.write(`[lab] stopped (total ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+    // Nothing of the VM is worth keeping: the next run starts from the image again.
+    await cleanUp();
+    process.stderr.write(`[lab] destroyed (total ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
   };
 }
