@@ -281,14 +281,4 @@ describe('journal replay', () => {
     expect(exps[0]!.status).toBe('open');
     expect(exps[0]!.log).toHaveLength(1);
   });
-
-  it('ignores a torn last line', async () => {
-    const j = new Journal(mkdtempSync(join(tmpdir(), 'hl-journal-')));
-    await j.append('lab', { type: 'intent', experimentId: 'e1', at: '2026-11-29T00:00:00Z', profile: 'lab', step: 'ssh', plan: {} as never, snapshot: null });
-    const { appendFileSync } = await import('node:fs');
-    appendFileSync(j.fileFor('lab'), '{"type":"outc');
-    const r = await j.read('lab');
-    expect(r.damagedLines).toBe(1);
-    expect(r.experiments[0]!.status).toBe('open');
-  });
 });

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { ApplyResultShape, ExperimentShape, PlanShape } from '../../../shared/domain';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ApplyResultSchema, PlanSchema, type ExperimentShape } from '../../../shared/domain';
 import { explainInvalidName } from '../../../shared/names';
 import { HardenLabError } from '../errors';
 
@@ -11,16 +12,54 @@ import { HardenLabError } from '../errors';
  * experiment whose intent has no outcome is "open": the next start reports it
  * and offers to revert to its pre-change snapshot.
  */
-export type JournalRecord =
-  | { type: 'intent'; experimentId: string; at: string; profile: string; step: string; plan: PlanShape; snapshot: { id: string; name: string } | null }
-  | { type: 'log'; experimentId: string; at: string; phase: string; message: string }
-  | { type: 'outcome'; experimentId: string; at: string; result: ApplyResultShape }
-  | { type: 'resolved'; experimentId: string; at: string; how: 'marked' | 'reverted'; note?: string };
+const head = { experimentId: z.string(), at: z.string() };
+/**
+ * A line is folded only when it has the shape of a record: valid JSON of
+ * another shape (a bug, a hand edit, a line from a future version) would
+ * otherwise set an experiment's status from fields that are not there.
+ */
+export const JournalRecordSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('intent'), ...head, profile: z.string(), step: z.string(), plan: PlanSchema, snapshot: z.object({ id: z.string(), name: z.string() }).nullable() }),
+  z.object({ type: z.literal('log'), ...head, phase: z.string(), message: z.string() }),
+  z.object({ type: z.literal('outcome'), ...head, result: ApplyResultSchema }),
+  z.object({ type: z.literal('resolved'), ...head, how: z.enum(['marked', 'reverted']), note: z.string().optional() }),
+]);
+export type JournalRecord = z.infer<typeof JournalRecordSchema>;
 
 export interface JournalReadResult {
   experiments: ExperimentShape[];
-  /** Lines that could not be parsed (a torn last line after a crash, for instance). */
+  /** Lines that are not a whole record: a torn write after a crash, or a record of the wrong shape. */
   damagedLines: number;
+}
+
+/** Splits journal text into records and the number of lines that are not one. */
+export function parseRecords(text: string): { records: JournalRecord[]; damaged: number } {
+  const records: JournalRecord[] = [];
+  let damaged = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      damaged++;
+      continue;
+    }
+    const parsed = JournalRecordSchema.safeParse(value);
+    if (parsed.success) records.push(parsed.data);
+    else damaged++;
+  }
+  return { records, damaged };
+}
+
+/**
+ * The bytes to append for a record. A file that does not end in a newline
+ * ends in the fragment of a write cut short by a crash: without a newline
+ * first, the new record would be glued to the fragment and be lost with it.
+ */
+export function lineToAppend(record: JournalRecord, lastByte: number | null): string {
+  const line = JSON.stringify(record) + '\n';
+  return lastByte === null || lastByte === 0x0a ? line : '\n' + line;
 }
 
 /** Folds records into experiments; pure, so replay is tested without files. */
@@ -56,8 +95,39 @@ export function foldRecords(records: JournalRecord[]): ExperimentShape[] {
   return [...byId.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
 
+/**
+ * Makes a new directory entry durable: fsyncing a file does not persist its
+ * name in the directory, so after a power cut a journal created just before
+ * could be missing altogether. Windows cannot open a directory for fsync and
+ * its file systems journal the metadata themselves.
+ */
+async function fsyncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } catch (e) {
+    // Some file systems (network ones, for instance) cannot fsync a directory: there is nothing more to do there.
+    if (!['EINVAL', 'ENOTSUP'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The directories whose entries changed when `mkdir -p` made `created` (its first new directory) on the way to `dir`. */
+export function parentsToSync(created: string | undefined, dir: string): string[] {
+  if (created === undefined) return [];
+  const out: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    out.unshift(dirname(d));
+    if (d === resolve(created) || d === dirname(d)) return out;
+  }
+}
+
 export class Journal {
   readonly dir: string;
+  /** Appends per file, in order: within one process a record never races the newline check of another. */
+  private readonly appending = new Map<string, Promise<void>>();
 
   constructor(home: string) {
     this.dir = join(home, 'journal');
@@ -69,13 +139,32 @@ export class Journal {
     return join(this.dir, `${profile}.jsonl`);
   }
 
-  async append(profile: string, record: JournalRecord): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const line = JSON.stringify(record) + '\n';
-    const fh = await open(this.fileFor(profile), 'a', 0o600);
+  append(profile: string, record: JournalRecord): Promise<void> {
+    const file = this.fileFor(profile);
+    const prev = this.appending.get(file) ?? Promise.resolve();
+    const mine = prev.catch(() => undefined).then(() => this.appendNow(file, record));
+    this.appending.set(file, mine);
+    void mine.finally(() => {
+      if (this.appending.get(file) === mine) this.appending.delete(file);
+    }).catch(() => undefined);
+    return mine;
+  }
+
+  private async appendNow(file: string, record: JournalRecord): Promise<void> {
+    for (const d of parentsToSync(await mkdir(this.dir, { recursive: true, mode: 0o700 }), this.dir)) await fsyncDir(d);
+    // a+: appends still go to the end (O_APPEND), and the last byte can be read first.
+    const fh = await open(file, 'a+', 0o600);
     try {
-      await fh.write(line);
+      const { size } = await fh.stat();
+      let lastByte: number | null = null;
+      if (size > 0) {
+        const buf = Buffer.alloc(1);
+        await fh.read(buf, 0, 1, size - 1);
+        lastByte = buf[0]!;
+      }
+      await fh.write(lineToAppend(record, lastByte));
       await fh.sync();
+      if (size === 0) await fsyncDir(this.dir);
     } finally {
       await fh.close();
     }
@@ -89,16 +178,7 @@ export class Journal {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { experiments: [], damagedLines: 0 };
       throw e;
     }
-    const records: JournalRecord[] = [];
-    let damaged = 0;
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      try {
-        records.push(JSON.parse(line) as JournalRecord);
-      } catch {
-        damaged++;
-      }
-    }
+    const { records, damaged } = parseRecords(text);
     return { experiments: foldRecords(records), damagedLines: damaged };
   }
 
