@@ -51,6 +51,8 @@ export const contract = {
       platform: z.string(),
       dataDir: z.string(),
       features: z.array(z.string()),
+      /** Whether the secret prompt may offer "remember", and if not, why (shown to the user). */
+      remember: z.object({ available: z.boolean(), reason: z.string().optional() }).optional(),
     }),
   ),
   'app.doctor': ch(Empty, z.object({ tools: z.array(ToolCheckSchema), kvm: z.object({ usable: z.boolean(), detail: z.string() }) })),

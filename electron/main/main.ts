@@ -26,7 +26,9 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 }
 
-// Secrets the user asks to remember are kept encrypted with the OS keychain (safeStorage), never in clear.
+// Secrets the user asks to remember are kept encrypted with the OS keychain (safeStorage), never in clear;
+// the store offers "remember" only when safeStorage names a real keyring (core/secrets/remember-policy.ts).
+// Electron 46 removes the sync safeStorage calls this relies on: see StringEncryption for the move to the async ones.
 const core = createCore({ door: 'electron', version: app.getVersion(), encryption: safeStorage });
 
 function serveAppScheme(): void {

@@ -9,6 +9,7 @@ import { sshCheck } from '../ssh/ssh-check';
 import { isContainerModule } from '../steps/modules/catalog';
 import { loadedModules } from '../steps/modules/step';
 import { importSshConfig } from '../ssh/ssh-config-import';
+import { rememberSupport } from '../secrets';
 import type { Handlers } from './dispatch';
 import type { CoreServices } from './core';
 
@@ -70,6 +71,7 @@ export function createHandlers(s: CoreServices): Handlers {
       platform: `${process.platform}-${process.arch}`,
       dataDir: s.home,
       features: ['ssh', 'snapshots', 'lab', 'engine', 'terminal', ...(s.storedSecrets?.available() ? ['keychain'] : [])],
+      remember: s.storedSecrets?.support() ?? rememberSupport(null),
     }),
     'app.doctor': async () => runDoctor(),
 

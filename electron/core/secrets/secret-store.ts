@@ -17,9 +17,19 @@ export interface SecretStore {
   delete(profile: string, kind?: SecretKind): Promise<void>;
 }
 
-/** What Electron's safeStorage offers; the main process passes it in, core never imports electron. */
+/**
+ * What Electron's safeStorage offers; the main process passes it in, core never imports electron.
+ *
+ * These are safeStorage's synchronous calls, deprecated since Electron 45 and
+ * removed in Electron 46. Before that upgrade this interface must become
+ * isAsyncEncryptionAvailable / encryptStringAsync / decryptStringAsync (and
+ * re-encrypt a value when decryptStringAsync says shouldReEncrypt); the
+ * store's methods are already async, only available()/support() turn async.
+ */
 export interface StringEncryption {
   isEncryptionAvailable(): boolean;
   encryptString(plain: string): Buffer;
   decryptString(encrypted: Buffer): string;
+  /** Linux only: which password store holds the key ('basic_text' means none does). */
+  getSelectedStorageBackend?(): string;
 }
