@@ -1,6 +1,20 @@
 import { useState, type FormEvent } from 'react';
+import type { Res } from '../../../shared/contract';
 import { useApp } from '../store';
 import { Modal } from './Modal';
+
+export type RememberOffer = { offered: true } | { offered: false; reason: string };
+
+/**
+ * The core decides (remember-policy.ts): a checkbox the core would ignore
+ * would be a promise it cannot keep, and on Linux without a keyring one it
+ * could only keep in clear text. So the box is shown only when the core says
+ * so, and otherwise the prompt says why.
+ */
+export function rememberOffer(info: Res<'app.info'> | null): RememberOffer {
+  if (info?.remember?.available) return { offered: true };
+  return { offered: false, reason: info?.remember?.reason ?? 'This Harden Lab cannot keep secrets encrypted here, so it is kept for this session only.' };
+}
 
 /** Asked when ssh.connect says SECRET_REQUIRED; the value goes to the core only, never into the store. */
 export function SecretPrompt() {
@@ -14,6 +28,7 @@ function SecretForm() {
   const submit = useApp((s) => s.submitSecret);
   const cancel = useApp((s) => s.cancelSecret);
   const profile = useApp((s) => s.profiles.find((p) => p.name === req.profile));
+  const offer = rememberOffer(useApp((s) => s.info));
   const [value, setValue] = useState('');
   const [remember, setRemember] = useState(false);
   const what = req.kind === 'password' ? 'password' : 'key passphrase';
@@ -21,7 +36,7 @@ function SecretForm() {
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     if (!value || req.submitting) return;
-    void submit(value, remember);
+    void submit(value, offer.offered && remember);
   };
 
   return (
@@ -57,10 +72,16 @@ function SecretForm() {
             </p>
           )}
         </div>
-        <label className="check">
-          <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
-          <span>Remember it in this computer's keychain</span>
-        </label>
+        {offer.offered ? (
+          <label className="check">
+            <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
+            <span>Remember it in this computer's keychain</span>
+          </label>
+        ) : (
+          <p className="muted small">
+            Not remembered: {offer.reason}
+          </p>
+        )}
         <div className="form-actions end">
           <button type="button" onClick={cancel} disabled={req.submitting}>
             Cancel

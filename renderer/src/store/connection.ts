@@ -127,7 +127,8 @@ export const createConnectionSlice: Slice<ConnectionSlice> = (set, get) => {
         if (profile) {
           const saved = await get().saveProfile(profile, { kind: req.kind, value, remember: true });
           if (saved.ok && !saved.value.secretStored) {
-            get().notify({ level: 'info', message: `The ${req.kind} was not remembered: this computer has no keychain Harden Lab can use.`, hint: 'It is used for this connection only.' });
+            const why = get().info?.remember?.reason ?? 'This computer has no keychain Harden Lab can use; it is kept for this session only.';
+            get().notify({ level: 'info', message: `The ${req.kind} was not remembered.`, hint: why });
           }
         }
       }
