@@ -1,8 +1,11 @@
-import { writeFile } from 'node:fs/promises';
+import { constants, closeSync, openSync } from 'node:fs';
+import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, which } from '../proc';
 import { MemorySecretStore } from '../secrets/memory-store';
 import { authHandlerFor, describeAuthFailure, expandHome, prepareAuth, type AuthProgress } from './auth';
+import { connect } from './connection';
 import { generateKey, sshKeygen, tempDir } from './testing/local-tools';
 
 describe.skipIf(!sshKeygen)('prepareAuth (real key files)', () => {
@@ -33,7 +36,7 @@ describe.skipIf(!sshKeygen)('prepareAuth (real key files)', () => {
   });
 
   it('says clearly when the key file is missing or is a public key', async () => {
-    await expect(prepareAuth({ ...base, auth: { kind: 'key', keyPath: join(dir.path, 'nope') } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(prepareAuth({ ...base, auth: { kind: 'key', keyPath: join(dir.path, 'nope') } })).rejects.toMatchObject({ code: 'BAD_INPUT' });
     const k = await generateKey(dir.path, 'pubonly');
     await expect(prepareAuth({ ...base, auth: { kind: 'key', keyPath: k.publicPath } })).rejects.toMatchObject({ code: 'BAD_INPUT' });
     await writeFile(join(dir.path, 'junk'), 'hello');
@@ -47,6 +50,85 @@ describe.skipIf(!sshKeygen)('prepareAuth (real key files)', () => {
     expect(a.attempts.map((x) => x.type)).toEqual(['password', 'keyboard-interactive']);
     await expect(prepareAuth({ ...base, auth: { kind: 'agent' }, env: {} })).rejects.toMatchObject({ code: 'AUTH_FAILED', detail: 'agent' });
     expect((await prepareAuth({ ...base, auth: { kind: 'agent' }, env: { SSH_AUTH_SOCK: '/x' } })).method).toBe('agent');
+  });
+});
+
+/** Settles with the promise's outcome, or with a 'still pending' error after ms: a hang fails the test instead of stalling it. */
+function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms))]);
+}
+
+const mkfifo = which('mkfifo');
+const UNUSABLE = /^Cannot use the key file .*: it is not a regular readable file under 64 KiB\.$/;
+
+describe.skipIf(!sshKeygen || !mkfifo)('prepareAuth refuses key paths that are not small regular files', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let fifo: string;
+  beforeAll(async () => {
+    dir = await tempDir('hl-keyfile-');
+    fifo = join(dir.path, 'fifo');
+    const r = await run('mkfifo', [fifo]);
+    if (r.code !== 0) throw new Error(`mkfifo failed: ${r.stderr}`);
+  });
+  afterAll(async () => {
+    // A reader stuck in open() of the FIFO (the bug this guards against) holds a libuv thread: let it go.
+    try {
+      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch {
+      /* no reader waiting */
+    }
+    await dir.cleanup();
+  });
+  const base = { user: 'hl', profileName: 'p', secrets: new MemorySecretStore() };
+  const keyAt = (keyPath: string) => prepareAuth({ ...base, auth: { kind: 'key', keyPath } });
+
+  it('a FIFO is refused at once, without waiting for a writer', async () => {
+    const t0 = Date.now();
+    const err = await within(1_000, keyAt(fifo)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(UNUSABLE) });
+    expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+
+  it('connect with a FIFO key returns within a second, and so does its cancel', async () => {
+    const ctrl = new AbortController();
+    const profile = { name: 'p', host: '127.0.0.1', port: 1, user: 'hl', auth: { kind: 'key' as const, keyPath: fifo }, elevation: 'auto' as const, origin: 'manual' as const };
+    const p = connect(profile, { secrets: new MemorySecretStore(), signal: ctrl.signal, knownHostsPath: join(dir.path, 'kh') });
+    setTimeout(() => ctrl.abort(), 100);
+    const err = await within(1_000, p).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: expect.stringMatching(/^(BAD_INPUT|CANCELLED)$/) });
+  });
+
+  it('a cancelled connect does not read the key file', async () => {
+    const k = await generateKey(dir.path, 'ok');
+    const ctrl = new AbortController();
+    ctrl.abort();
+    await expect(prepareAuth({ ...base, auth: { kind: 'key', keyPath: k.privatePath }, signal: ctrl.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+
+  it('/dev/zero is refused without reading it', async () => {
+    await expect(within(1_000, keyAt('/dev/zero'))).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(UNUSABLE) });
+  });
+
+  it('a 1 MiB file is refused', async () => {
+    const big = join(dir.path, 'big');
+    await writeFile(big, Buffer.alloc(1024 * 1024, 0x41));
+    await expect(keyAt(big)).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(UNUSABLE) });
+  });
+
+  it('a symlink to a key works; a symlink to a device does not', async () => {
+    const k = await generateKey(dir.path, 'target');
+    await symlink(k.privatePath, join(dir.path, 'link'));
+    expect((await keyAt(join(dir.path, 'link'))).method).toBe('publickey');
+    await symlink('/dev/zero', join(dir.path, 'zero-link'));
+    await expect(keyAt(join(dir.path, 'zero-link'))).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(UNUSABLE) });
+  });
+
+  it('a missing file, a directory and a FIFO read the same: the message is no file-existence oracle', async () => {
+    const messageFor = async (path: string) => ((await keyAt(path).catch((e: unknown) => e)) as Error).message.replace(path, 'PATH');
+    const missing = await messageFor(join(dir.path, 'nope'));
+    expect(await messageFor(dir.path)).toBe(missing);
+    expect(await messageFor(fifo)).toBe(missing);
+    expect(await messageFor('/root/.nonexistent/secret')).toBe(missing);
   });
 });
 

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, NextAuthHandler } from 'ssh2';
 import type { Auth } from '../../../shared/profile';
 import { HardenLabError } from '../errors';
 import type { SecretStore } from '../secrets/secret-store';
 import { sha256Fingerprint } from './host-key';
+import { readKeyFile } from './key-file';
 import { parseKey } from './ssh2-runtime';
 
 /** Which login method a profile uses, in the words the server's method list uses. */
@@ -30,22 +30,13 @@ export function expandHome(path: string, home: string = homedir()): string {
  * reported before any network traffic (SECRET_REQUIRED: the UI asks and
  * retries) rather than as a vague refusal by the server.
  */
-export async function prepareAuth(opts: { auth: Auth; user: string; profileName: string; secrets: SecretStore; env?: NodeJS.ProcessEnv }): Promise<PreparedAuth> {
+export async function prepareAuth(opts: { auth: Auth; user: string; profileName: string; secrets: SecretStore; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<PreparedAuth> {
   const { auth, user, profileName, secrets } = opts;
   const env = opts.env ?? process.env;
   switch (auth.kind) {
     case 'key': {
       const path = expandHome(auth.keyPath);
-      let data: Buffer;
-      try {
-        data = await readFile(path);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new HardenLabError('NOT_FOUND', code === 'ENOENT' ? `The private key file ${path} does not exist.` : `The private key file ${path} cannot be read (${code ?? String(e)}).`, {
-          hint: 'Point the profile at an existing private key (for example ~/.ssh/id_ed25519), or generate one with ssh-keygen -t ed25519.',
-          cause: e,
-        });
-      }
+      const data = await readKeyFile(path, opts.signal ? { signal: opts.signal } : {});
       let parsed = parseKey(data);
       let passphrase: string | undefined;
       if (parsed instanceof Error && /passphrase/i.test(parsed.message)) {

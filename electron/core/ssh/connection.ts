@@ -502,7 +502,14 @@ function forwardThrough(jump: SshConnection, host: string, port: number): Promis
  */
 export async function connect(profile: Profile, opts: ConnectOptions): Promise<SshConnection> {
   const started = Date.now();
-  const prepared = await prepareAuth({ auth: profile.auth, user: profile.user, profileName: profile.name, secrets: opts.secrets, ...(opts.env ? { env: opts.env } : {}) });
+  const prepared = await prepareAuth({
+    auth: profile.auth,
+    user: profile.user,
+    profileName: profile.name,
+    secrets: opts.secrets,
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   const store = new KnownHostsStore({ ...(opts.knownHostsPath ? { file: opts.knownHostsPath } : {}), userFile: opts.userKnownHostsPath ?? null });
   const pinnedKey = profile.pinnedHostKey ? parsePinnedHostKey(profile.pinnedHostKey) : null;
 
