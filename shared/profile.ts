@@ -30,7 +30,10 @@ export const ProfileSchema = z.object({
   user: z.string().regex(NAME_PATTERNS.unixUser, 'Enter a valid user name.'),
   auth: AuthSchema,
   hypervisor: HypervisorRefSchema.optional(),
-  /** A host key recorded when we built the VM ourselves ("ssh-ed25519 AAAA..."): trusted without a prompt. */
+  /**
+   * A host key recorded when we built the VM ourselves ("ssh-ed25519 AAAA..."): trusted without a prompt,
+   * ahead of known_hosts. Set by the lab builder only; see pinAfterClientSave.
+   */
   pinnedHostKey: z.string().max(16384).optional(),
   /** Jump host as "user@host:port", imported from ~/.ssh/config ProxyJump. */
   proxyJump: z.string().max(300).optional(),
@@ -42,3 +45,16 @@ export const ProfileSchema = z.object({
 });
 export type Profile = z.infer<typeof ProfileSchema>;
 export type ProfileInput = z.input<typeof ProfileSchema>;
+
+/**
+ * The pin a profile keeps when a client saves it (profiles.save, from any
+ * door). A pin overrides known_hosts, so a client that could set one could
+ * pre-trust any key for any host: the client's value is never used. The
+ * stored pin stays while the profile still names the endpoint it was
+ * recorded for (the UI sends whole profiles back, e.g. to remember a
+ * password), and goes when host or port change.
+ */
+export function pinAfterClientSave(stored: Pick<Profile, 'host' | 'port' | 'pinnedHostKey'> | undefined, saved: Pick<Profile, 'host' | 'port'>): string | undefined {
+  if (!stored?.pinnedHostKey) return undefined;
+  return stored.host === saved.host && stored.port === saved.port ? stored.pinnedHostKey : undefined;
+}

@@ -5,6 +5,7 @@ import { ProfileSchema, type Profile, type ProfileInput } from '../../shared/pro
 import { explainInvalidName } from '../../shared/names';
 import { HardenLabError } from './errors';
 import { hardenlabHome } from './paths';
+import { parsePinnedHostKey } from './ssh/host-key-verifier';
 
 /**
  * Profiles live in one JSON file under the Harden Lab home. Writes go to a
@@ -58,6 +59,7 @@ export class ProfileStore {
     if (!parsed.success) {
       throw new HardenLabError('BAD_INPUT', `The profile is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'profile'}: ${i.message}`).join('; ')}`);
     }
+    if (parsed.data.pinnedHostKey !== undefined) parsePinnedHostKey(parsed.data.pinnedHostKey);
     const profile = { ...parsed.data, createdAt: parsed.data.createdAt ?? new Date().toISOString() };
     const others = (await this.list()).filter((p) => p.name !== profile.name);
     await this.writeAll([...others, profile]);

@@ -1,10 +1,11 @@
-import { ProfileSchema, type Profile } from '../../../shared/profile';
+import { pinAfterClientSave, ProfileSchema, type Profile } from '../../../shared/profile';
 import type { LabInfoShape, VmInfoShape } from '../../../shared/domain';
 import { runDoctor } from '../doctor';
 import { HardenLabError, toErrorInfo } from '../errors';
 import { exportExperiment } from '../engine/report';
 import type { HypervisorDriver, ProgressFn } from '../hypervisor/types';
 import { labDown, labUp, listLabs } from '../lab/index';
+import { parsePinnedHostKey } from '../ssh/host-key-verifier';
 import { sshCheck } from '../ssh/ssh-check';
 import { isContainerModule } from '../steps/modules/catalog';
 import { loadedModules } from '../steps/modules/step';
@@ -77,7 +78,12 @@ export function createHandlers(s: CoreServices): Handlers {
 
     'profiles.list': async () => ({ profiles: await s.profiles.list() }),
     'profiles.save': async (req) => {
-      const profile = await s.profiles.save(req.profile);
+      // Malformed input is refused; a well-formed client pin is still ignored (pinAfterClientSave).
+      if (req.profile.pinnedHostKey !== undefined) parsePinnedHostKey(req.profile.pinnedHostKey);
+      const stored = (await s.profiles.list()).find((p) => p.name === req.profile.name);
+      const { pinnedHostKey: _fromClient, ...fields } = req.profile;
+      const pin = pinAfterClientSave(stored, fields);
+      const profile = await s.profiles.save({ ...fields, ...(pin ? { pinnedHostKey: pin } : {}) });
       let secretStored = false;
       if (req.secret) {
         await s.sessionSecrets.set(profile.name, req.secret.kind, req.secret.value);
