@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, Menu, net, protocol, safeStorage, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, safeStorage, session, shell } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EVENT_IPC_CHANNEL } from '../../shared/channels';
@@ -7,7 +7,7 @@ import { securityHeaders } from '../core/web/csp';
 import { resolveStaticPath } from '../core/web/static-files';
 import { registerIpc } from './ipc';
 import { buildMenu } from './menu';
-import { APP_HOST, APP_ORIGIN, APP_SCHEME, allowedOrigins, appCsp, isNavigationAllowed, isPermissionAllowed, windowOptions } from './security';
+import { APP_HOST, APP_ORIGIN, APP_SCHEME, allowedOrigins, appCsp, createExternalLinkOpener, hardenContents, isNavigationAllowed, isPermissionAllowed, windowOptions } from './security';
 
 /**
  * Electron glue only: the window, the security handlers, IPC registration and
@@ -62,20 +62,14 @@ function hardenSession(): void {
   });
 }
 
-function hardenContents(contents: WebContents): void {
-  contents.on('will-navigate', (event, url) => {
-    if (!isNavigationAllowed(url, origins)) event.preventDefault();
-  });
-  contents.on('will-redirect', (event, url) => {
-    if (!isNavigationAllowed(url, origins)) event.preventDefault();
-  });
-  contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(({ url }) => {
-    // New windows are never opened; web links the user clicks (terminal output) go to the system browser.
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-}
+// A link opens in the system browser only after the user has seen its exact URL and said yes.
+const openLink = createExternalLinkOpener({
+  confirm: (options) => {
+    const parent = BrowserWindow.getFocusedWindow();
+    return parent ? dialog.showMessageBox(parent, options) : dialog.showMessageBox(options);
+  },
+  openExternal: (url) => shell.openExternal(url),
+});
 
 async function createWindow(): Promise<void> {
   const win = new BrowserWindow(windowOptions(join(__dirname, 'preload.cjs'), app.isPackaged));
@@ -90,7 +84,7 @@ async function createWindow(): Promise<void> {
   await win.loadURL(devServerUrl ?? `${APP_ORIGIN}/index.html`);
 }
 
-app.on('web-contents-created', (_e, contents) => hardenContents(contents));
+app.on('web-contents-created', (_e, contents) => hardenContents(contents, { origins, openLink: (url) => void openLink(url) }));
 
 app.on('second-instance', () => {
   const [win] = BrowserWindow.getAllWindows();
