@@ -3,7 +3,6 @@ import { toErrorInfo } from '../errors';
 import type { ConnectionManager } from '../ssh/manager';
 import type { SshConnection } from '../ssh/connection';
 import { readFile, writeFileAtomic } from '../ssh/remote-files';
-import { Client } from '../ssh/ssh2-runtime';
 import type { Connections, Target } from './target';
 
 /** The engine's view of one reused SSH connection. */
@@ -78,45 +77,11 @@ export class ManagedConnections implements Connections {
 
   /**
    * Asks the server which methods it would accept for `user`, without
-   * offering any credential: the first "none" attempt is answered with the
-   * list. The host key must be the one the live connection verified.
+   * offering any credential, the way the profile reaches it (its jump host,
+   * its host-key trust): a verify that asked some other address would judge
+   * the wrong server.
    */
-  async offeredAuthMethods(profile: Profile, user: string): Promise<string[]> {
-    const live = await this.manager.get(profile);
-    const expected = live.hostKey.key.blob;
-    return new Promise<string[]>((resolve, reject) => {
-      const client = new Client();
-      let methods: string[] | null = null;
-      const timer = setTimeout(() => {
-        client.end();
-        reject(new Error('The server did not answer the authentication query in time.'));
-      }, 20_000);
-      client.on('error', () => {
-        clearTimeout(timer);
-        if (methods) resolve(methods);
-        else reject(new Error('Could not ask the server for its authentication methods.'));
-      });
-      client.on('ready', () => {
-        // "none" was accepted: the server asks for nothing at all.
-        clearTimeout(timer);
-        client.end();
-        resolve(['none']);
-      });
-      client.connect({
-        host: profile.host,
-        port: profile.port,
-        username: user,
-        readyTimeout: 20_000,
-        hostVerifier: (key: Buffer) => Buffer.isBuffer(key) && key.equals(expected),
-        authHandler: (methodsLeft: string[] | null, _partial: boolean, next: (a: unknown) => void) => {
-          if (methodsLeft === null) return next({ type: 'none', username: user });
-          methods = [...methodsLeft];
-          clearTimeout(timer);
-          client.end();
-          resolve(methods);
-          return next(false);
-        },
-      } as never);
-    });
+  offeredAuthMethods(profile: Profile, user: string): Promise<string[]> {
+    return this.manager.offeredAuthMethods(profile, user, { timeoutMs: 20_000 });
   }
 }

@@ -128,6 +128,19 @@ export function authHandlerFor(prepared: PreparedAuth, progress: AuthProgress): 
   };
 }
 
+/**
+ * An ssh2 authHandler that offers no credential: the server answers the
+ * "none" attempt with the methods it accepts, which go to `offered`, and
+ * nothing else is tried.
+ */
+export function noneAuthHandler(user: string, offered: (methods: string[]) => void): AuthHandlerMiddleware {
+  return (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: NextAuthHandler): void => {
+    if (methodsLeft === null) return next({ type: 'none', username: user });
+    offered([...methodsLeft]);
+    (next as unknown as (auth: false) => void)(false);
+  };
+}
+
 /** The AUTH_FAILED error for a login the server refused; detail is the method refused. */
 export function describeAuthFailure(opts: { prepared: Pick<PreparedAuth, 'method' | 'description'>; progress: AuthProgress; user: string; host: string; port: number }): HardenLabError {
   const { prepared, progress, user, host, port } = opts;

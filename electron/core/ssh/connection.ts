@@ -1,10 +1,10 @@
-import type { ClientChannel, ConnectConfig } from 'ssh2';
+import type { AuthHandlerMiddleware, ClientChannel, ConnectConfig } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import type { Profile } from '../../../shared/profile';
 import { shellJoin } from '../../../shared/quote';
 import { HardenLabError, isHardenLabError } from '../errors';
 import type { SecretKind, SecretStore } from '../secrets/secret-store';
-import { authHandlerFor, describeAuthFailure, prepareAuth, type AuthMethod, type AuthProgress } from './auth';
+import { authHandlerFor, describeAuthFailure, noneAuthHandler, prepareAuth, type AuthMethod, type AuthProgress } from './auth';
 import { classifyConnectError } from './connect-errors';
 import { buildCommandArgv, noElevationError, type ElevationMode, type ElevationReport } from './elevation';
 import { inspectElevation } from './elevation-detect';
@@ -510,6 +510,71 @@ export async function connect(profile: Profile, opts: ConnectOptions): Promise<S
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
+  const progress: AuthProgress = { tried: [], serverMethods: null };
+  const shaken = await handshake(profile, opts, {
+    user: profile.user,
+    handler: authHandlerFor(prepared, progress),
+    refused: () => describeAuthFailure({ prepared, progress, user: profile.user, host: profile.host, port: profile.port }),
+  });
+  return new SshConnection({
+    client: shaken.client,
+    profile,
+    hostKey: shaken.hostKey,
+    authMethod: prepared.method,
+    connectMs: Date.now() - started,
+    secrets: opts.secrets,
+    maxSessions: opts.maxSessions ?? 10,
+    commandRunner: opts.commandRunner ?? (opts.env ?? process.env).HARDENLAB_SSH_RUNNER !== '0',
+    jump: shaken.jump,
+  });
+}
+
+/**
+ * The login methods the server offers `user` before any credential is sent
+ * (the answer to a "none" attempt; ["none"] if it lets the user in with
+ * nothing). It reaches the server the way connect() does, through the
+ * profile's jump host, and checks its host key the same way; it never
+ * prompts, so an unknown key is HOST_KEY_UNKNOWN. Nothing stays open.
+ */
+export async function offeredAuthMethods(profile: Profile, user: string, opts: ConnectOptions): Promise<string[]> {
+  let offered: string[] | null = null;
+  const { prompter: _neverAsked, ...noPrompt } = opts;
+  const shaken = await handshake(profile, noPrompt, { user, handler: noneAuthHandler(user, (m) => (offered = m)), refused: null });
+  shaken.client.destroy();
+  if (shaken.jump) await shaken.jump.close();
+  if (shaken.authenticated) return ['none'];
+  if (!offered) throw new HardenLabError('CONNECT_FAILED', `${profile.host}:${profile.port} ended the login without saying which methods it accepts.`);
+  return offered;
+}
+
+/** How a handshake authenticates: a real login, or only asking the server what it would accept. */
+interface HandshakeAuth {
+  /** Who logs in on the target (a jump hop logs in as the profile says). */
+  user: string;
+  handler: AuthHandlerMiddleware;
+  /** The error for a login the server refused; null when a refusal is the answer sought (offeredAuthMethods). */
+  refused: (() => HardenLabError) | null;
+}
+
+interface Handshake {
+  client: Client;
+  hostKey: VerifiedHostKey;
+  jump: SshConnection | null;
+  /** False only when the server refused and that was the answer sought. */
+  authenticated: boolean;
+}
+
+/** ssh2 and sshd's forwarding want a bare address; profiles write IPv6 literals as "[::1]". */
+function bareHost(host: string): string {
+  return host.replace(/^\[(.*)\]$/, '$1');
+}
+
+/**
+ * What every way of reaching a server shares: the jump hop, host-key
+ * verification (with a prompt only if opts has a prompter), a timeout that
+ * pauses while a person reads that prompt, cancel, and the error mapping.
+ */
+async function handshake(profile: Profile, opts: ConnectOptions, auth: HandshakeAuth): Promise<Handshake> {
   const store = new KnownHostsStore({ ...(opts.knownHostsPath ? { file: opts.knownHostsPath } : {}), userFile: opts.userKnownHostsPath ?? null });
   const pinnedKey = profile.pinnedHostKey ? parsePinnedHostKey(profile.pinnedHostKey) : null;
 
@@ -519,7 +584,7 @@ export async function connect(profile: Profile, opts: ConnectOptions): Promise<S
     const hop = parseProxyJump(profile.proxyJump, profile);
     jump = await connect({ ...profile, name: profile.name, host: hop.host, port: hop.port, user: hop.user, proxyJump: undefined, pinnedHostKey: undefined }, opts);
     try {
-      sock = await forwardThrough(jump, profile.host, profile.port);
+      sock = await forwardThrough(jump, bareHost(profile.host), profile.port);
     } catch (e) {
       await jump.close();
       throw e;
@@ -530,11 +595,10 @@ export async function connect(profile: Profile, opts: ConnectOptions): Promise<S
   const algos = preferredHostKeyAlgorithms(knownKeyTypes({ host: profile.host, port: profile.port, pinnedKey, entries }));
   const timeoutMs = opts.timeoutMs ?? 20_000;
   const client = new Client();
-  const progress: AuthProgress = { tried: [], serverMethods: null };
   const via = jump ? jump.target : undefined;
 
   try {
-    const hostKey = await new Promise<VerifiedHostKey>((resolve, reject) => {
+    const outcome = await new Promise<{ hostKey: VerifiedHostKey; authenticated: boolean }>((resolve, reject) => {
       let verified: VerifiedHostKey | null = null;
       let hostKeyError: HardenLabError | null = null;
       let settled = false;
@@ -571,13 +635,18 @@ export async function connect(profile: Profile, opts: ConnectOptions): Promise<S
           reject(new HardenLabError('INTERNAL', 'The SSH handshake finished without a verified host key.'));
           return;
         }
-        resolve(verified);
+        resolve({ hostKey: verified, authenticated: true });
       });
       client.on('error', (err: Error & { level?: string }) => {
         if (settled) return;
         if (hostKeyError) return fail(hostKeyError);
         if (err.level === 'client-authentication') {
-          return fail(describeAuthFailure({ prepared, progress, user: profile.user, host: profile.host, port: profile.port }));
+          if (auth.refused) return fail(auth.refused());
+          // The answer offeredAuthMethods asked for; ssh2 authenticates only after the host key passed.
+          if (!verified) return fail(new HardenLabError('INTERNAL', 'The server answered the login before its host key was verified.'));
+          done();
+          client.destroy();
+          return resolve({ hostKey: verified, authenticated: false });
         }
         if (err.level === 'agent') {
           return fail(
@@ -600,16 +669,16 @@ export async function connect(profile: Profile, opts: ConnectOptions): Promise<S
       arm();
 
       const config: ConnectConfig = {
-        host: profile.host.replace(/^\[(.*)\]$/, '$1'),
+        host: bareHost(profile.host),
         port: profile.port,
-        username: profile.user,
+        username: auth.user,
         ...(sock ? { sock } : {}),
         // Our own timer (above) pauses while a person reads the host-key prompt; ssh2's would not.
         readyTimeout: 0,
         keepaliveInterval: opts.keepaliveIntervalMs ?? 15_000,
         keepaliveCountMax: opts.keepaliveCountMax ?? 3,
         ...(algos ? { algorithms: { serverHostKey: algos as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] } } : {}),
-        authHandler: authHandlerFor(prepared, progress),
+        authHandler: auth.handler,
         hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
           verifyHostKey({
             host: profile.host,
@@ -649,17 +718,7 @@ export async function connect(profile: Profile, opts: ConnectOptions): Promise<S
         fail(classifyConnectError(e, { host: profile.host, port: profile.port }));
       }
     });
-    return new SshConnection({
-      client,
-      profile,
-      hostKey,
-      authMethod: prepared.method,
-      connectMs: Date.now() - started,
-      secrets: opts.secrets,
-      maxSessions: opts.maxSessions ?? 10,
-      commandRunner: opts.commandRunner ?? (opts.env ?? process.env).HARDENLAB_SSH_RUNNER !== '0',
-      jump,
-    });
+    return { client, jump, ...outcome };
   } catch (e) {
     if (jump) await jump.close();
     throw e;

@@ -3,7 +3,7 @@ import type { Profile } from '../../../shared/profile';
 import { HardenLabError, isHardenLabError } from '../errors';
 import type { SecretStore } from '../secrets/secret-store';
 import { backoffDelay, type BackoffOptions } from './backoff';
-import { connect, type ConnectOptions, type SshConnection } from './connection';
+import { connect, offeredAuthMethods, type ConnectOptions, type SshConnection } from './connection';
 import { sessionEntry, type HostKeyPrompter } from './host-key-verifier';
 import { hostLookupName, type KnownHostEntry } from './known-hosts';
 import { KnownHostsStore } from './known-hosts-store';
@@ -178,7 +178,20 @@ export class ConnectionManager {
    */
   connectFresh(profile: Profile, extra: { timeoutMs?: number; signal?: AbortSignal; user?: string } = {}): Promise<SshConnection> {
     const target = extra.user ? { ...profile, user: extra.user } : profile;
-    return connect(target, {
+    return connect(target, this.unpromptedOptions(extra));
+  }
+
+  /**
+   * Which login methods the server offers `user` before any credential, asked
+   * over a separate connection that takes the profile's jump host and trusts
+   * what connectFresh trusts (it never prompts).
+   */
+  offeredAuthMethods(profile: Profile, user: string, extra: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<string[]> {
+    return offeredAuthMethods(profile, user, this.unpromptedOptions(extra));
+  }
+
+  private unpromptedOptions(extra: { timeoutMs?: number; signal?: AbortSignal }): ConnectOptions {
+    return {
       secrets: this.opts.secrets,
       ...(this.opts.knownHostsPath ? { knownHostsPath: this.opts.knownHostsPath } : {}),
       userKnownHostsPath: this.opts.userKnownHostsPath ?? null,
@@ -187,7 +200,7 @@ export class ConnectionManager {
       ...(this.opts.maxSessions !== undefined ? { maxSessions: this.opts.maxSessions } : {}),
       ...(this.opts.env ? { env: this.opts.env } : {}),
       ...(extra.signal ? { signal: extra.signal } : {}),
-    });
+    };
   }
 
   /** Forgets the connection at once without a polite close (it is known to be dead: reboot, restore). */

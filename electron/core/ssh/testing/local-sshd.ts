@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
@@ -19,6 +19,11 @@ export const SSHD = '/usr/sbin/sshd';
 export const isRoot = process.getuid?.() === 0;
 export const canRunSshd = isRoot && existsSync(SSHD);
 export const whyNoSshd = !isRoot ? 'these tests start a real sshd and create local users, so they must run as root' : !existsSync(SSHD) ? `${SSHD} is missing (apt-get install openssh-server)` : '';
+
+/** Whether an sshd can get a private /etc/hosts (a mount namespace of its own): see LocalSshdOptions.resolve. */
+export function canIsolateHosts(): boolean {
+  return canRunSshd && spawnSync('unshare', ['--mount', 'true'], { stdio: 'ignore' }).status === 0;
+}
 
 export const TEST_USER = 'hltest';
 export const TEST_PASSWORD = 'Hl-test-pw-7';
@@ -64,6 +69,13 @@ export interface LocalSshdOptions {
   /** Extra sshd_config lines (first value wins in sshd, so these go first). */
   extraConfig?: string[];
   keyType?: 'ed25519' | 'ecdsa';
+  /**
+   * Host names that only this sshd resolves (name -> address), from its own
+   * /etc/hosts in a private mount namespace. As a jump host it then reaches a
+   * target by a name the test process cannot resolve, so a test can tell a
+   * connection that went through the jump from one that went straight.
+   */
+  resolve?: Record<string, string>;
 }
 
 export class LocalSshd {
@@ -141,7 +153,9 @@ export class LocalSshd {
   /** Starts the listener again after stop() (same port, same or new host key). */
   async launch(): Promise<void> {
     this.log = '';
-    const child = spawn(SSHD, ['-D', '-e', '-f', join(this.dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const argv = [SSHD, '-D', '-e', '-f', join(this.dir, 'sshd_config')];
+    const [cmd, ...args] = this.opts.resolve ? await this.withPrivateHosts(argv) : argv;
+    const child = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     // If the test process dies without dispose(), do not leave a listening sshd behind.
     const onExit = () => child.kill('SIGKILL');
@@ -158,6 +172,14 @@ export class LocalSshd {
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`sshd did not listen on ${this.port} within 10 s: ${this.log}`);
+  }
+
+  /** unshare and sh both exec, so the child's pid stays sshd's own (dropConnections walks its tree). */
+  private async withPrivateHosts(argv: string[]): Promise<string[]> {
+    const hosts = join(this.dir, 'hosts');
+    const lines = Object.entries(this.opts.resolve ?? {}).map(([name, addr]) => `${addr} ${name}`);
+    await writeFile(hosts, ['127.0.0.1 localhost', '::1 localhost', ...lines].join('\n') + '\n');
+    return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind "$1" /etc/hosts && shift && exec "$@"', 'sh', hosts, ...argv];
   }
 
   get logText(): string {
