@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HardenLabError } from '../errors';
-import { classifyConnectError } from './connect-errors';
+import { classifyConnectError, classifyDropError } from './connect-errors';
 
 const t = { host: '127.0.0.1', port: 2222 };
 const errno = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:2222`), { code });
@@ -24,5 +24,15 @@ describe('classifyConnectError', () => {
     const own = new HardenLabError('HOST_KEY_CHANGED', 'x');
     expect(classifyConnectError(own, t)).toBe(own);
     expect(classifyConnectError(errno('ECONNREFUSED'), { ...t, via: 'u@jump:22' }).message).toContain('through u@jump:22');
+  });
+});
+
+describe('classifyDropError', () => {
+  it('names a reset of a connection that was up as a loss, never as a handshake failure', () => {
+    const e = classifyDropError(errno('ECONNRESET'), t);
+    expect(e).toMatchObject({ code: 'NOT_CONNECTED', detail: 'reset', message: '127.0.0.1:2222 reset the connection' });
+    expect(e.message).not.toMatch(/handshake/);
+    expect(classifyDropError(Object.assign(new Error('Keepalive timed out'), { level: 'client-timeout' }), t).detail).toBe('timeout');
+    expect(classifyDropError(new Error('Something else.'), t).message).toBe('Something else');
   });
 });

@@ -77,3 +77,23 @@ function timedOut(where: string, cause: unknown): HardenLabError {
     cause,
   });
 }
+
+/**
+ * An error on a connection that was already up. It is not a connect failure:
+ * naming the handshake here (as classifyConnectError would for a reset) sends
+ * people looking at sshd's start-up when the VM was restored, rebooted or
+ * killed its sessions.
+ */
+export function classifyDropError(err: unknown, target: { host: string; port: number }): HardenLabError {
+  if (err instanceof HardenLabError) return err;
+  const e = (err ?? {}) as { code?: string; level?: string; message?: string };
+  const where = `${target.host}:${target.port}`;
+  const msg = e.message ?? String(err);
+  if (e.code === 'ECONNRESET' || e.code === 'EPIPE') {
+    return new HardenLabError('NOT_CONNECTED', `${where} reset the connection`, { hint: 'The VM may have been restored, rebooted or stopped, or sshd ended its sessions. Reconnect.', detail: 'reset', cause: err });
+  }
+  if (e.level === 'client-timeout' || /timed out/i.test(msg)) {
+    return new HardenLabError('NOT_CONNECTED', `${where} stopped answering keepalives`, { hint: 'The VM may be paused, overloaded or unreachable.', detail: 'timeout', cause: err });
+  }
+  return new HardenLabError('NOT_CONNECTED', `${msg.replace(/\.$/, '')}`, { detail: 'other', cause: err });
+}

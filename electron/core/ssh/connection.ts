@@ -5,7 +5,7 @@ import { shellJoin } from '../../../shared/quote';
 import { HardenLabError, isHardenLabError } from '../errors';
 import type { SecretKind, SecretStore } from '../secrets/secret-store';
 import { authHandlerFor, describeAuthFailure, noneAuthHandler, prepareAuth, type AuthMethod, type AuthProgress } from './auth';
-import { classifyConnectError } from './connect-errors';
+import { classifyConnectError, classifyDropError } from './connect-errors';
 import { buildCommandArgv, noElevationError, type ElevationMode, type ElevationReport } from './elevation';
 import { inspectElevation } from './elevation-detect';
 import { ChannelOpenError, runExecChannel, type RawExecResult } from './exec-channel';
@@ -143,7 +143,7 @@ export class SshConnection {
     this.jump = init.jump;
     this.runnerOff = init.commandRunner ? null : 'turned off';
     this.client.on('error', (e) => {
-      this.lastError = classifyConnectError(e, { host: this.profile.host, port: this.profile.port });
+      this.lastError = classifyDropError(e, { host: this.profile.host, port: this.profile.port });
       for (const l of this.errorListeners) l(this.lastError);
     });
     this.client.on('close', () => this.markClosed());

@@ -63,7 +63,10 @@ describe.skipIf(!canRunSshd)('ConnectionManager, waitForSsh and ssh-check agains
     await sshd.dropConnections();
     for (let i = 0; i < 250 && !a.closed; i++) await new Promise((r) => setTimeout(r, 20));
     expect(a.closed).toBe(true);
-    expect(events.map((e) => `${e.state}:${e.message ?? ''}`)).toContain(`disconnected:The connection to 127.0.0.1 was lost.`);
+    // sshd killing its sessions reaches us as a clean close or as a reset, depending on timing: both are a loss, neither a handshake failure.
+    const lost = events.map((e) => `${e.state}:${e.message ?? ''}`).filter((t) => t.startsWith('disconnected:'));
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatch(/^disconnected:The connection to 127\.0\.0\.1 was lost(: 127\.0\.0\.1:\d+ reset the connection)?\.$/);
     const b = await m.get(profile);
     expect(b).not.toBe(a);
     expect(b.hostKey.status).toBe('trusted-once');
