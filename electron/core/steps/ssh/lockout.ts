@@ -1,6 +1,7 @@
 import type { StepDefinition } from '../../engine/step';
-import { desiredSettings, sshStep, type SshFacts, type SshOptions } from './step';
+import { desiredSettings } from './settings';
 import { planSshdEdit } from './sshd-config';
+import { sshStep, type SshData, type SshFacts, type SshOptions } from './step';
 
 /**
  * The safety-net demonstration: a deliberately broken change (the ssh step's
@@ -10,7 +11,7 @@ import { planSshdEdit } from './sshd-config';
  * first in the walkthrough to see the way back work; the tests and the
  * benchmark use it for the same proof. It never appears in the audit.
  */
-export const lockoutStep: StepDefinition<SshFacts, SshOptions, { desired: ReturnType<typeof desiredSettings> }> = {
+export const lockoutStep: StepDefinition<SshFacts, SshOptions, SshData> = {
   ...sshStep,
   id: 'ssh-lockout',
   title: 'Safety net demo: lock everyone out',
@@ -23,7 +24,7 @@ export const lockoutStep: StepDefinition<SshFacts, SshOptions, { desired: Return
     /* the point is to lock out */
   },
   plan(facts, options, ctx) {
-    const desired = [...desiredSettings(options), { keyword: 'AllowUsers', value: 'nobody' }];
+    const desired = [...desiredSettings(options, facts.effective), { keyword: 'AllowUsers', value: 'nobody' }];
     const edit = planSshdEdit('/etc/ssh/sshd_config', facts.files, desired);
     return {
       summary: 'Allow no user at all over SSH (a deliberately broken change).',
@@ -34,7 +35,7 @@ export const lockoutStep: StepDefinition<SshFacts, SshOptions, { desired: Return
       ],
       warnings: [{ kind: 'lockout-risk', message: 'This change locks every user out; Harden Lab must revert it.' }],
       nothingToDo: false,
-      data: { desired },
+      data: { desired: desired.map(({ keyword, value }) => ({ keyword, value })), options },
     };
   },
 };

@@ -40,6 +40,17 @@ export function canonicalKey(keyword: string): string {
   return ALIASES[k] ?? k;
 }
 
+/** Value aliases: `sshd -T` prints "without-password" for "prohibit-password", its old name. */
+const VALUE_ALIASES: Record<string, Record<string, string>> = {
+  permitrootlogin: { 'without-password': 'prohibit-password' },
+};
+
+/** A value as sshd means it: case and aliases do not matter. */
+export function canonicalValue(keyword: string, value: string): string {
+  const v = value.trim().toLowerCase();
+  return VALUE_ALIASES[canonicalKey(keyword)]?.[v] ?? v;
+}
+
 function splitDirective(raw: string): { keyword: string; value: string } | null {
   const line = raw.trim();
   if (line === '' || line.startsWith('#')) return null;
@@ -127,7 +138,10 @@ export function effectiveGlobal(directives: readonly Directive[]): Map<string, D
 
 export interface DesiredSetting {
   keyword: string;
+  /** The value written. */
   value: string;
+  /** Whether a value found in a file already meets the setting (default: the same value). */
+  accepts?: (value: string) => boolean;
 }
 
 export const DROP_IN_PATH = '/etc/ssh/sshd_config.d/00-hardenlab.conf';
@@ -180,8 +194,8 @@ function withOurBlock(content: string, settings: readonly DesiredSetting[]): str
   return [...lines.slice(0, at), ...block, ...lines.slice(at)].join('\n');
 }
 
-function sameValue(a: string, b: string): boolean {
-  return a.trim().toLowerCase() === b.trim().toLowerCase();
+function meets(s: DesiredSetting, value: string): boolean {
+  return s.accepts ? s.accepts(value) : canonicalValue(s.keyword, value) === canonicalValue(s.keyword, s.value);
 }
 
 /**
@@ -197,7 +211,7 @@ export function planSshdEdit(mainPath: string, files: readonly SshdFile[], desir
 
   // Match-block lines that set one of our keywords to another value would override it: disable them.
   const current = flatten(mainPath, files);
-  const overrides = current.filter((d) => d.match !== null && desiredKeys.has(d.key) && !sameValue(d.value, desiredKeys.get(d.key)!.value));
+  const overrides = current.filter((d) => d.match !== null && desiredKeys.has(d.key) && !meets(desiredKeys.get(d.key)!, d.value));
   const disabledByFile = new Map<string, Set<number>>();
   for (const d of overrides) {
     if (!disabledByFile.has(d.file)) disabledByFile.set(d.file, new Set());
@@ -213,7 +227,7 @@ export function planSshdEdit(mainPath: string, files: readonly SshdFile[], desir
     const eff = effectiveGlobal(dirs);
     return desired.filter((s) => {
       const d = eff.get(canonicalKey(s.keyword));
-      return d !== undefined && sameValue(d.value, s.value);
+      return d !== undefined && meets(s, d.value);
     });
   };
 
@@ -246,7 +260,7 @@ export function planSshdEdit(mainPath: string, files: readonly SshdFile[], desir
   for (const c of candidates) {
     const withDisabled = c.files.map((f) => ({ ...f, content: disableLines(f) }));
     const flat = flatten(mainPath, withDisabled);
-    const wins = alreadyEffective(flat).length === desired.length && !flat.some((d) => d.match !== null && desiredKeys.has(d.key) && !sameValue(d.value, desiredKeys.get(d.key)!.value));
+    const wins = alreadyEffective(flat).length === desired.length && !flat.some((d) => d.match !== null && desiredKeys.has(d.key) && !meets(desiredKeys.get(d.key)!, d.value));
     if (!wins) continue;
     const changed: SshdEditPlan['files'] = [];
     for (const f of withDisabled) {

@@ -1,7 +1,9 @@
-import { z } from 'zod';
 import { HardenLabError } from '../../errors';
 import type { AuditCheckDraft, StepContext, StepDefinition, StepPlanDraft, VerifyCheck } from '../../engine/step';
-import { includePatterns, parseSshdT, planSshdEdit, type DesiredSetting, type SshdFile } from './sshd-config';
+import { AUDITED_OPTIONS, desiredSettings, holds, settingFor, settingsFor, sshOptions, wanted, type SshOptions } from './settings';
+import { canonicalKey, canonicalValue, includePatterns, parseSshdT, planSshdEdit, type DesiredSetting, type SshdFile } from './sshd-config';
+
+export { desiredSettings, sshOptions, type SshOptions } from './settings';
 
 /**
  * SSH access: no root login, keys only. The one step that can lock the
@@ -15,37 +17,6 @@ import { includePatterns, parseSshdT, planSshdEdit, type DesiredSetting, type Ss
 const MAIN = '/etc/ssh/sshd_config';
 const SSHD = '/usr/sbin/sshd';
 
-export const sshOptions = z
-  .object({
-    /** "no" (the guide) or "prohibit-password" (root only with a key). */
-    rootLogin: z.enum(['no', 'prohibit-password']).default('no'),
-    /** Also tighten the rest: fewer auth tries, shorter grace time, no X11/agent/TCP forwarding, idle timeout. */
-    stronger: z.boolean().default(false),
-  })
-  .strict();
-export type SshOptions = z.infer<typeof sshOptions>;
-
-export function desiredSettings(o: SshOptions): DesiredSetting[] {
-  const base: DesiredSetting[] = [
-    { keyword: 'PermitRootLogin', value: o.rootLogin },
-    { keyword: 'PasswordAuthentication', value: 'no' },
-    { keyword: 'KbdInteractiveAuthentication', value: 'no' },
-    { keyword: 'PermitEmptyPasswords', value: 'no' },
-    { keyword: 'PubkeyAuthentication', value: 'yes' },
-  ];
-  if (!o.stronger) return base;
-  return [
-    ...base,
-    { keyword: 'MaxAuthTries', value: '3' },
-    { keyword: 'LoginGraceTime', value: '30' },
-    { keyword: 'X11Forwarding', value: 'no' },
-    { keyword: 'AllowAgentForwarding', value: 'no' },
-    { keyword: 'AllowTcpForwarding', value: 'no' },
-    { keyword: 'ClientAliveInterval', value: '300' },
-    { keyword: 'ClientAliveCountMax', value: '2' },
-  ];
-}
-
 export interface SshFacts {
   files: SshdFile[];
   effective: Record<string, string>;
@@ -54,8 +25,17 @@ export interface SshFacts {
   sshdTError?: string;
 }
 
-interface SshData {
-  desired: DesiredSetting[];
+export interface SshData {
+  /** What the written files set (plain data: keyword and value). */
+  desired: Array<Pick<DesiredSetting, 'keyword' | 'value'>>;
+  options: SshOptions;
+}
+
+/** Whether sshd's value for a planned keyword is right: the setting's own rule, or the very value for keywords outside the table. */
+function inEffect(d: Pick<DesiredSetting, 'keyword' | 'value'>, options: SshOptions, value: string | undefined): boolean {
+  const s = settingFor(d.keyword);
+  if (s) return holds(s, options, value);
+  return value !== undefined && canonicalValue(d.keyword, value) === canonicalValue(d.keyword, d.value);
 }
 
 /** Reads sshd_config and every file its Include lines name, then sshd -T. Two round trips. */
@@ -123,19 +103,21 @@ export const sshStep: StepDefinition<SshFacts, SshOptions, SshData> = {
         { value: 'prohibit-password', label: 'Only with a key' },
       ],
     },
-    { name: 'stronger', label: 'Stronger settings', help: 'Fewer auth tries, 30 s to log in, no X11, agent or TCP forwarding, idle sessions end.', type: 'boolean', default: false },
+    { name: 'stronger', label: 'Stronger settings', help: `Also ${strongerOnly()}. Not audited: each stops something some hosts rely on.`, type: 'boolean', default: false },
   ],
   applyTimeoutMs: 2 * 60_000,
 
   probe: probeSsh,
 
   plan(facts, options, ctx): StepPlanDraft<SshData> {
-    const desired = desiredSettings(options);
+    const desired = desiredSettings(options, facts.effective);
     const edit = planSshdEdit(MAIN, facts.files, desired);
     const files = edit.files;
     const nothingToDo = files.length === 0;
     const warnings: StepPlanDraft['warnings'] = [];
-    if (!nothingToDo) {
+    // What changes for sshd now; a Match line disabled changes its keyword for some connections.
+    const changing = nothingToDo ? [] : settingsFor(options).filter((s) => !holds(s, options, facts.effective[canonicalKey(s.keyword)]) || edit.disabledOverrides.some((d) => d.key === canonicalKey(s.keyword)));
+    if (changing.some((s) => s.risk === 'lockout')) {
       warnings.push({
         kind: 'lockout-risk',
         message: `After this, only key logins of non-root users work. Harden Lab first proves that ${ctx.profile.user} can log in with a key and become root, and reverts the snapshot if the new settings shut that login out.`,
@@ -150,9 +132,8 @@ export const sshStep: StepDefinition<SshFacts, SshOptions, SshData> = {
         message: `Match blocks re-enabled what this step turns off; these lines are disabled: ${edit.disabledOverrides.map((d) => `${d.keyword} ${d.value} (${d.file}:${d.line + 1}, Match ${d.match})`).join('; ')}.`,
       });
     }
-    if (options.stronger && ctx.profile.proxyJump === undefined) {
-      warnings.push({ kind: 'info', message: 'AllowTcpForwarding no also stops this VM from being used as an SSH jump host.' });
-    }
+    const breaks = changing.flatMap((s) => (typeof s.risk === 'object' ? [`${s.keyword} ${desired.find((d) => d.keyword === s.keyword)!.value}: ${s.risk.breaks}`] : []));
+    if (breaks.length > 0) warnings.push({ kind: 'info', message: `What stops working: ${breaks.join('; ')}.` });
     const summary = nothingToDo
       ? 'sshd already refuses root and password logins.'
       : `${edit.placement === 'drop-in' ? 'Add /etc/ssh/sshd_config.d/00-hardenlab.conf, read before the other drop-ins,' : 'Put the settings at the top of /etc/ssh/sshd_config'} so that ${desired.map((d) => `${d.keyword} ${d.value}`).join(', ')} win; validate with sshd -t; reload sshd.`;
@@ -167,7 +148,7 @@ export const sshStep: StepDefinition<SshFacts, SshOptions, SshData> = {
           ],
       warnings,
       nothingToDo,
-      data: { desired },
+      data: { desired: desired.map(({ keyword, value }) => ({ keyword, value })), options },
     };
   },
 
@@ -193,6 +174,7 @@ export const sshStep: StepDefinition<SshFacts, SshOptions, SshData> = {
 
   async verify(draft, ctx): Promise<VerifyCheck[]> {
     const desired = draft.data?.desired ?? [];
+    const options = draft.data?.options ?? AUDITED_OPTIONS;
     const checks: VerifyCheck[] = [];
     const conn = (await ctx.target.exec(['sh', '-c', 'printf %s "$SSH_CONNECTION"'])).stdout.trim();
     const contexts: Array<[string, string | null]> = [
@@ -202,11 +184,14 @@ export const sshStep: StepDefinition<SshFacts, SshOptions, SshData> = {
     ];
     for (const [label, spec] of contexts) {
       const eff = await effectiveFor(ctx, spec);
-      const wrong = desired.filter((d) => (eff.get(d.keyword.toLowerCase()) ?? '').toLowerCase() !== d.value.toLowerCase());
+      const wrong = desired.filter((d) => !inEffect(d, options, eff.get(canonicalKey(d.keyword))));
       checks.push({
         name: `sshd -T ${label} shows the hardened settings`,
         ok: wrong.length === 0,
-        evidence: wrong.length === 0 ? desired.map((d) => `${d.keyword.toLowerCase()} ${d.value}`).join(', ') : wrong.map((d) => `${d.keyword.toLowerCase()} is ${eff.get(d.keyword.toLowerCase()) ?? 'unset'}, wanted ${d.value}`).join('; '),
+        evidence:
+          wrong.length === 0
+            ? desired.map((d) => `${canonicalKey(d.keyword)} ${eff.get(canonicalKey(d.keyword))}`).join(', ')
+            : wrong.map((d) => `${canonicalKey(d.keyword)} is ${eff.get(canonicalKey(d.keyword)) ?? 'unset'}, wanted ${d.value}`).join('; '),
       });
     }
     if (ctx.offeredAuthMethods) {
@@ -220,19 +205,22 @@ export const sshStep: StepDefinition<SshFacts, SshOptions, SshData> = {
   },
 
   audit(facts): AuditCheckDraft[] {
-    const e = facts.effective;
-    const check = (id: string, title: string, key: string, ok: (v: string) => boolean): AuditCheckDraft => {
-      const v = e[key];
-      if (v === undefined) return { id, title, status: 'skip', evidence: facts.sshdTError ?? `${key} not reported by sshd -T` };
-      return { id, title, status: ok(v) ? 'pass' : 'fail', evidence: `sshd -T: ${key} ${v}` };
-    };
-    return [
-      check('ssh.root-login', 'Root cannot log in over SSH', 'permitrootlogin', (v) => v === 'no'),
-      check('ssh.password-auth', 'SSH refuses passwords', 'passwordauthentication', (v) => v === 'no'),
-      check('ssh.kbd-interactive', 'SSH refuses keyboard-interactive logins', 'kbdinteractiveauthentication', (v) => v === 'no'),
-      check('ssh.empty-passwords', 'SSH refuses empty passwords', 'permitemptypasswords', (v) => v === 'no'),
-      check('ssh.max-auth-tries', 'SSH allows few authentication tries (4 or fewer)', 'maxauthtries', (v) => Number(v) <= 4),
-      check('ssh.x11-forwarding', 'SSH X11 forwarding is off', 'x11forwarding', (v) => v === 'no'),
-    ];
+    return settingsFor(AUDITED_OPTIONS).map((s): AuditCheckDraft => {
+      const key = canonicalKey(s.keyword);
+      const v = facts.effective[key];
+      if (v === undefined) return { id: s.id, title: s.title, status: 'skip', evidence: facts.sshdTError ?? `${key} not reported by sshd -T` };
+      const ok = holds(s, AUDITED_OPTIONS, v);
+      return { id: s.id, title: s.title, status: ok ? 'pass' : 'fail', evidence: `sshd -T: ${key} ${v}${ok ? '' : ` (wanted ${wanted(s, AUDITED_OPTIONS)})`}` };
+    });
   },
 };
+
+/** "MaxAuthTries 3, LoginGraceTime 30, ...": what the "stronger" option adds or tightens, from the table. */
+function strongerOnly(): string {
+  const stronger = { ...AUDITED_OPTIONS, stronger: true };
+  const base = new Map(desiredSettings(AUDITED_OPTIONS).map((d) => [d.keyword, d.value]));
+  return desiredSettings(stronger)
+    .filter((d) => base.get(d.keyword) !== d.value)
+    .map((d) => `${d.keyword} ${d.value}`)
+    .join(', ');
+}

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Profile } from '../../../../shared/profile';
+import { adapterFor } from '../../distro/detect';
+import type { StepContext, StepPlanDraft } from '../../engine/step';
+import type { Target } from '../../engine/target';
+import { AUDITED_OPTIONS, SSHD_SETTINGS, sshOptions, valueOf, type SshOptions } from './settings';
+import { sshStep, type SshData } from './step';
+import { DEBIAN12_SSHD_CONFIG, sshdCopy, type SshdCopy } from './testing/sshd-copy';
+
+// Plan, verify and audit of the ssh step on a copy of Debian 12's /etc/ssh, judged by the real sshd -T.
+const debian = adapterFor(readFileSync(join(__dirname, '..', '..', 'distro', 'fixtures', 'debian-12-os-release'), 'utf8'));
+const PROFILE = { name: 'lab', host: 'lab.test', port: 22, user: 'lab', auth: { kind: 'key', keyPath: '/k' }, hypervisor: { kind: 'qemu', vm: 'lab' } } as unknown as Profile;
+const DROP_IN = '/etc/ssh/sshd_config.d/00-hardenlab.conf';
+
+let copies: SshdCopy[] = [];
+afterEach(() => {
+  for (const c of copies) c.remove();
+  copies = [];
+});
+
+function setUp(dropIns: Record<string, string> = {}): { copy: SshdCopy; ctx: StepContext } {
+  const copy = sshdCopy({ '/etc/ssh/sshd_config': DEBIAN12_SSHD_CONFIG, ...dropIns });
+  copies.push(copy);
+  const ctx: StepContext = {
+    profile: PROFILE,
+    target: { profile: PROFILE, ...copy.target } as Target,
+    distro: debian,
+    signal: new AbortController().signal,
+    log: () => undefined,
+    freshLogin: async () => ({ ok: true, evidence: 'a fresh login (not tried here)' }),
+    reboot: async () => {
+      throw new Error('not used here');
+    },
+  };
+  return { copy, ctx };
+}
+
+async function planAndApply(options: Partial<SshOptions>, dropIns: Record<string, string> = {}): Promise<{ plan: StepPlanDraft<SshData>; copy: SshdCopy; ctx: StepContext }> {
+  const { copy, ctx } = setUp(dropIns);
+  const plan = await sshStep.plan(await sshStep.probe(ctx), sshOptions.parse(options), ctx);
+  for (const f of plan.files) copy.write(f.path, f.after);
+  return { plan, copy, ctx };
+}
+
+describe('the ssh settings table drives plan, verify and audit', () => {
+  it('every setting is written by the plan that asks for it, and every default one is audited', async () => {
+    for (const options of [AUDITED_OPTIONS, { ...AUDITED_OPTIONS, stronger: true }]) {
+      const { plan } = await planAndApply(options);
+      const written = plan.files.find((f) => f.path === DROP_IN)!.after!;
+      for (const s of SSHD_SETTINGS.filter((x) => x.only === undefined || options.stronger)) expect(written, s.keyword).toContain(`\n${s.keyword} ${valueOf(s, options)}\n`);
+      if (!options.stronger) for (const s of SSHD_SETTINGS.filter((x) => x.only)) expect(written).not.toContain(s.keyword);
+    }
+    const { ctx } = setUp();
+    const audited = sshStep.audit(await sshStep.probe(ctx)).map((c) => c.id);
+    expect(audited).toEqual(SSHD_SETTINGS.filter((s) => !s.only).map((s) => s.id));
+  });
+
+  it('verify proves each planned setting with sshd -T, globally and for this connection, and the audit then passes', async () => {
+    for (const options of [AUDITED_OPTIONS, { ...AUDITED_OPTIONS, stronger: true }]) {
+      const { plan, ctx } = await planAndApply(options);
+      const checks = await sshStep.verify(plan, ctx);
+      expect(checks.map((c) => `${c.ok ? 'ok' : 'FAIL'} ${c.name}: ${c.evidence}`).filter((l) => l.startsWith('FAIL'))).toEqual([]);
+      expect(checks.filter((c) => c.name.startsWith('sshd -T'))).toHaveLength(3);
+      expect(sshStep.audit(await sshStep.probe(ctx)).filter((c) => c.status !== 'pass')).toEqual([]);
+      expect((await sshStep.plan(await sshStep.probe(ctx), options, ctx)).nothingToDo).toBe(true);
+    }
+  });
+
+  it('root with a key only: verify accepts "without-password", the name sshd -T prints for it, and the audit still fails it', async () => {
+    const { plan, ctx } = await planAndApply({ rootLogin: 'prohibit-password' });
+    expect(plan.files[0]!.after).toContain('\nPermitRootLogin prohibit-password\n');
+    const facts = await sshStep.probe(ctx);
+    expect(facts.effective.permitrootlogin).toBe('without-password');
+    expect((await sshStep.verify(plan, ctx)).every((c) => c.ok)).toBe(true);
+    expect(sshStep.audit(facts).find((c) => c.id === 'ssh.root-login')).toMatchObject({ status: 'fail', evidence: 'sshd -T: permitrootlogin without-password (wanted no)' });
+    expect((await sshStep.plan(facts, sshOptions.parse({ rootLogin: 'prohibit-password' }), ctx)).nothingToDo).toBe(true);
+  });
+
+  it('never loosens a stricter value it finds: MaxAuthTries 2 stays 2', async () => {
+    const { plan, ctx } = await planAndApply({}, { '/etc/ssh/sshd_config.d/10-site.conf': 'MaxAuthTries 2\nX11Forwarding no\n' });
+    expect(plan.files[0]!.after).toContain('\nMaxAuthTries 2\n');
+    const facts = await sshStep.probe(ctx);
+    expect(facts.effective.maxauthtries).toBe('2');
+    expect(sshStep.audit(facts).find((c) => c.id === 'ssh.max-auth-tries')?.status).toBe('pass');
+  });
+
+  it('warns from each setting\'s risk: a lockout for the login settings, what stops working for the others', async () => {
+    const { plan } = await planAndApply({});
+    expect(plan.warnings?.map((w) => w.kind)).toContain('lockout-risk');
+    expect(plan.warnings?.find((w) => w.kind === 'info')?.message).toMatch(/X11Forwarding no: ssh -X no longer shows graphical programs/);
+    // Only the forwarding settings left to change: no lockout warning, no confirmation needed for it.
+    const { plan: stronger } = await planAndApply({ stronger: true }, { '/etc/ssh/sshd_config.d/10-site.conf': 'PermitRootLogin no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nMaxAuthTries 3\n' });
+    expect(stronger.warnings?.map((w) => w.kind)).not.toContain('lockout-risk');
+    expect(stronger.warnings?.find((w) => w.kind === 'info')?.message).toMatch(/AllowTcpForwarding no: this VM as an SSH jump host/);
+  });
+});
