@@ -65,10 +65,20 @@ export interface VerifyCheck {
 }
 
 export interface AuditCheckDraft {
+  /** "<step id>.<name>": the UI files a check under its step by this prefix. */
   id: string;
   title: string;
   status: 'pass' | 'fail' | 'skip';
   evidence: string;
+  /**
+   * On a failing check that the step's plan does not close (a precondition
+   * such as an admin user, or something the step leaves alone on purpose,
+   * such as a module in use): what the operator does instead. The report
+   * then offers no "Fix" link to the step. Every other failing check must
+   * pass once the plan made with the step's default options (what that link
+   * opens) is applied: steps/audit-fix.test.ts holds each step to it.
+   */
+  byHand?: string;
 }
 
 export interface StepDefinition<F = unknown, O = Record<string, unknown>, D = unknown> {
@@ -91,7 +101,7 @@ export interface StepDefinition<F = unknown, O = Record<string, unknown>, D = un
   /** Default: write every file atomically, then run every command in order. */
   apply?(draft: StepPlanDraft<D>, ctx: StepContext): Promise<void>;
   verify(draft: StepPlanDraft<D>, ctx: StepContext): Promise<VerifyCheck[]>;
-  /** Audit checks derived from the probe facts. */
+  /** Audit checks derived from the probe facts, from the same definitions the plan and verify use. */
   audit(facts: F): AuditCheckDraft[];
   /** The step's own apply reboots (and waits) when it must; the engine then does not reboot after it. */
   rebootsItself?: boolean;

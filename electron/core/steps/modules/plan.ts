@@ -136,10 +136,38 @@ function list(names: readonly string[]): string {
   return names.join(', ');
 }
 
-export function planModules(facts: ModulesFacts, options: ModulesOptions, distro: Pick<DistroAdapter, 'regenerateInitramfs' | 'install' | 'refreshIndex'>): StepPlanDraft<ModulesData> {
+export interface ModulesChoice {
+  explicit: boolean;
+  decisions: ModuleDecision[];
+  /** What our file already blocks. */
+  existing: BlocklistEntry[];
+  /** Our file after the plan: what it blocked, then the new ones. */
+  entries: BlocklistEntry[];
+  /** Loaded, unused and blocked: unloaded now when the options say so. */
+  unload: string[];
+  /** Loaded, unused and blocked, whatever the options say. */
+  loadedUnused: string[];
+  /** Whether the plan installs kmod so that the install lines are honoured. */
+  installKmod: boolean;
+}
+
+/** What the plan blocks, unloads and installs for these options; pure, and what the audit asks too. */
+export function chooseModules(facts: ModulesFacts, options: ModulesOptions): ModulesChoice {
   const explicit = options.modules.length > 0;
   const requested = [...new Set((explicit ? options.modules : RECOMMENDED_NAMES).map(canonicalModule))];
   const decisions = requested.map((m) => decideModule(m, facts, explicit));
+  // Our file keeps what it already blocks (a narrower request never unblocks), then adds the new ones.
+  const existing = parseBlocklistFile(facts.ourFile);
+  const entries: BlocklistEntry[] = [...existing];
+  for (const d of decisions.filter((x) => x.block)) {
+    if (!entries.some((e) => e.module === d.module)) entries.push({ module: d.module, note: noteFor(d.module, facts) });
+  }
+  const loadedUnused = entries.map((e) => e.module).filter((m) => facts.loaded.some((l) => l.name === m && !inUse(l)));
+  return { explicit, decisions, existing, entries, loadedUnused, unload: options.unloadNow ? loadedUnused : [], installKmod: facts.kmodPackage !== null && options.installKmod };
+}
+
+export function planModules(facts: ModulesFacts, options: ModulesOptions, distro: Pick<DistroAdapter, 'regenerateInitramfs' | 'install' | 'refreshIndex'>): StepPlanDraft<ModulesData> {
+  const { explicit, decisions, existing, entries, loadedUnused, unload, installKmod } = chooseModules(facts, options);
   const warnings: PlanWarning[] = [];
 
   const unknown = decisions.filter((d) => d.refusal === 'unknown');
@@ -156,12 +184,6 @@ export function planModules(facts: ModulesFacts, options: ModulesOptions, distro
   }
   if (refused.length > 0) warnings.push({ kind: 'info', message: `Left out of the recommended set: ${refused.map((d) => d.reason).join('; ')}.` });
 
-  // Our file keeps what it already blocks (a narrower request never unblocks), then adds the new ones.
-  const existing = parseBlocklistFile(facts.ourFile);
-  const entries: BlocklistEntry[] = [...existing];
-  for (const d of decisions.filter((x) => x.block)) {
-    if (!entries.some((e) => e.module === d.module)) entries.push({ module: d.module, note: noteFor(d.module, facts) });
-  }
   const blocked = entries.map((e) => e.module);
   const after = entries.length > 0 ? renderBlocklist(entries) : null;
   const fileChanges = after !== null && after !== facts.ourFile;
@@ -180,7 +202,6 @@ export function planModules(facts: ModulesFacts, options: ModulesOptions, distro
 
   const commands: PlannedCommand[] = [];
   const needsKmod = facts.kmodPackage !== null;
-  const installKmod = needsKmod && options.installKmod;
   if (needsKmod && !installKmod && blocked.length > 0) {
     warnings.push({
       kind: 'info',
@@ -201,8 +222,6 @@ export function planModules(facts: ModulesFacts, options: ModulesOptions, distro
     });
   }
 
-  const loadedUnused = blocked.filter((m) => facts.loaded.some((l) => l.name === m && !inUse(l)));
-  const unload = options.unloadNow ? loadedUnused : [];
   for (const m of unload) {
     // Optional: the module may be taken between plan and apply; verify then reports it still loaded.
     commands.push({ argv: ['modprobe', '-r', m], elevated: true, why: `Unload ${m} now; the file keeps it from coming back.`, optional: true });

@@ -4,7 +4,7 @@ import type { AuditCheckDraft, StepDefinition, VerifyCheck } from '../../engine/
 import type { TargetProbeItem } from '../../engine/target';
 import { RECOMMENDED_NAMES, canonicalModule } from './catalog';
 import { dryRunBlocks, isBuiltin, parseDryRun, parseProcModules } from './parse';
-import { planModules, type ModulesData, type ModulesFacts, type ModulesOptions } from './plan';
+import { chooseModules, inUse, planModules, type ModulesData, type ModulesFacts, type ModulesOptions } from './plan';
 import { lookupModules, probeModules } from './probe';
 
 export { loadedModules } from './probe';
@@ -36,6 +36,9 @@ export const modulesOptions = z
     installKmod: z.boolean().default(true),
   })
   .strict();
+
+/** The options the audit judges by: the defaults, which is what the audit's Fix link plans with. */
+const AUDITED_OPTIONS: ModulesOptions = modulesOptions.parse({});
 
 export const modulesStep: StepDefinition<ModulesFacts, ModulesOptions, ModulesData> = {
   id: 'modules',
@@ -122,6 +125,10 @@ export const modulesStep: StepDefinition<ModulesFacts, ModulesOptions, ModulesDa
   },
 
   audit(facts): AuditCheckDraft[] {
+    // Judged by what the plan with the default options (the audit's Fix link) would do on this host:
+    // a module that plan leaves alone is not applicable (built in, needed by containers) or left to the operator (in use).
+    const fix = chooseModules(facts, AUDITED_OPTIONS);
+    const fixBlocks = new Set(fix.entries.map((e) => e.module));
     const checks: AuditCheckDraft[] = [];
     const busybox = facts.kmodPackage !== null;
     for (const m of RECOMMENDED_NAMES) {
@@ -129,12 +136,17 @@ export const modulesStep: StepDefinition<ModulesFacts, ModulesOptions, ModulesDa
       const id = `modules.blacklisted.${m}`;
       const title = `${m} cannot be loaded`;
       const loaded = facts.loaded.find((l) => l.name === m);
+      const decision = fix.decisions.find((d) => d.module === m);
       if (c && dryRunBlocks(c.dryRun)) {
         checks.push({ id, title, status: 'pass', evidence: `modprobe -D ${m}: install ${c.dryRun.install}` });
       } else if (!c?.info && !loaded) {
         checks.push({ id, title, status: 'skip', evidence: `not a module of ${facts.kernelRelease} (modinfo: not found)` });
       } else if (isBuiltin(c?.info ?? null)) {
         checks.push({ id, title, status: 'skip', evidence: `built into ${facts.kernelRelease}: modprobe cannot block it` });
+      } else if (!fixBlocks.has(m) && decision?.refusal === 'container') {
+        checks.push({ id, title, status: 'skip', evidence: `left alone: ${decision.reason}` });
+      } else if (!fixBlocks.has(m)) {
+        checks.push({ id, title, status: 'fail', evidence: `${decision?.reason ?? `${m} is not blocked`}, so the step leaves it alone`, byHand: `stop what uses ${m} (unmount its file system, close its sockets), then plan the "modules" step again` });
       } else if (busybox) {
         const rules = facts.rules.filter((r) => r.module === m).map((r) => `${r.file}:${r.line} ${r.kind}`);
         checks.push({ id, title, status: 'fail', evidence: `modprobe is busybox, which ignores install lines${rules.length ? ` (${rules.join(', ')})` : ''}: ${facts.kmodPackage} is needed` });
@@ -143,6 +155,7 @@ export const modulesStep: StepDefinition<ModulesFacts, ModulesOptions, ModulesDa
       }
     }
     const unneeded = facts.loaded.filter((l) => RECOMMENDED_NAMES.includes(l.name));
+    const staying = unneeded.filter((l) => !fix.unload.includes(l.name));
     checks.push({
       id: 'modules.loaded-unneeded',
       title: 'None of the rarely needed modules is loaded',
@@ -151,6 +164,9 @@ export const modulesStep: StepDefinition<ModulesFacts, ModulesOptions, ModulesDa
         unneeded.length === 0
           ? `lsmod: none of ${RECOMMENDED_NAMES.join(', ')}`
           : `lsmod: ${unneeded.map((l) => `${l.name} (${l.size} bytes, ${l.usedBy.length ? `used by ${l.usedBy.join(',')}` : `use count ${l.useCount}`})`).join('; ')}`,
+      ...(staying.length > 0
+        ? { byHand: `${staying.map((l) => l.name).join(', ')} ${staying.length === 1 ? 'is' : 'are'} ${staying.some(inUse) ? 'in use' : 'left loaded'}, which the step does not unload: stop what uses ${staying.length === 1 ? 'it' : 'them'}, then unload with modprobe -r or reboot` }
+        : {}),
     });
     return checks;
   },

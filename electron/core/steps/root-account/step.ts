@@ -86,6 +86,8 @@ function shadowEvidence(s: ShadowInfo): string {
   }
 }
 
+const ADMIN_TITLE = 'A named non-root user can become root (sudo, wheel, admin or doas)';
+
 export const rootAccountStep: StepDefinition<RootAccountFacts, RootAccountOptions, RootAccountData> = {
   id: 'root-account',
   title: 'Root account: locked password, a named admin instead',
@@ -192,12 +194,16 @@ export const rootAccountStep: StepDefinition<RootAccountFacts, RootAccountOption
         status: facts.shadow.state === 'unknown' ? 'skip' : locked ? 'pass' : 'fail',
         evidence: [shadowEvidence(facts.shadow), facts.passwdStatusLine ? `passwd -S: ${facts.passwdStatusLine}` : ''].filter(Boolean).join('; '),
       },
-      {
-        id: 'root-account.admin-user',
-        title: 'A named non-root user can become root (sudo, wheel, admin or doas)',
-        status: facts.admins.length > 0 ? 'pass' : 'fail',
-        evidence: facts.admins.length > 0 ? facts.admins.map((a) => `${a.user} (${a.via.join(', ')})`).join(', ') : 'no non-root member of sudo, wheel or admin and no doas rule',
-      },
+      // A precondition of this step (its preflight refuses without one), not something its plan creates.
+      facts.admins.length > 0
+        ? { id: 'root-account.admin-user', title: ADMIN_TITLE, status: 'pass', evidence: facts.admins.map((a) => `${a.user} (${a.via.join(', ')})`).join(', ') }
+        : {
+            id: 'root-account.admin-user',
+            title: ADMIN_TITLE,
+            status: 'fail',
+            evidence: 'no non-root member of sudo, wheel or admin and no doas rule',
+            byHand: 'create an admin user with sudo and your key (Debian: adduser NAME && usermod -aG sudo NAME; Alpine: wheel or a doas rule), use it in the profile, then lock root with this step',
+          },
     ];
   },
 };
