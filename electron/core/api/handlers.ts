@@ -176,30 +176,33 @@ export function createHandlers(s: CoreServices): Handlers {
         return { snapshot };
       }),
     'snapshots.restore': async (req) =>
-      withOp(req.opId, async () => {
-        const started = Date.now();
-        const { profile, driver, vm } = await vmOf(req.profile);
-        const list = await driver.listSnapshots(vm);
-        const snapshot = list.snapshots.find((x) => x.id === req.snapshot) ?? list.snapshots.find((x) => x.name === req.snapshot);
-        if (!snapshot) {
-          throw new HardenLabError('SNAPSHOT_NOT_FOUND', `${profile.name} has no snapshot "${req.snapshot}". Nothing was changed.`, { hint: 'Pick one from the snapshot list.' });
-        }
-        // Once the restore starts it is not cancelled: a half-restored VM is worse than either state.
-        s.terminals.closeAll();
-        s.connections.forget(profile.name);
-        await driver.restoreSnapshot(vm, snapshot.id, { onProgress: driverProgress(req.opId) });
-        progress(req.opId, 'reconnect', 'Waiting for SSH on the restored VM.');
-        let reconnected = false;
-        try {
-          await s.connections.waitForSsh(profile, { deadlineMs: 5 * 60_000, onProgress: (p) => progress(req.opId, 'reconnect', p.message) });
-          reconnected = true;
-          progress(req.opId, 'done', `Back at "${snapshot.name}"; SSH is connected.`);
-        } catch (e) {
-          progress(req.opId, 'done', `Restored "${snapshot.name}", but SSH did not come back: ${toErrorInfo(e).message}`, undefined, 'warn');
-        }
-        s.events.emit('journal.changed', { profile: profile.name });
-        return { snapshot, reconnected, durationMs: Date.now() - started };
-      }),
+      // A restore is a change like an apply: it must not run under another process's apply or revert on the same VM.
+      withOp(req.opId, () =>
+        s.engine.exclusive(req.profile, `restoring the snapshot "${req.snapshot}" on ${req.profile}`, async () => {
+          const started = Date.now();
+          const { profile, driver, vm } = await vmOf(req.profile);
+          const list = await driver.listSnapshots(vm);
+          const snapshot = list.snapshots.find((x) => x.id === req.snapshot) ?? list.snapshots.find((x) => x.name === req.snapshot);
+          if (!snapshot) {
+            throw new HardenLabError('SNAPSHOT_NOT_FOUND', `${profile.name} has no snapshot "${req.snapshot}". Nothing was changed.`, { hint: 'Pick one from the snapshot list.' });
+          }
+          // Once the restore starts it is not cancelled: a half-restored VM is worse than either state.
+          s.terminals.closeAll();
+          s.connections.forget(profile.name);
+          await driver.restoreSnapshot(vm, snapshot.id, { onProgress: driverProgress(req.opId) });
+          progress(req.opId, 'reconnect', 'Waiting for SSH on the restored VM.');
+          let reconnected = false;
+          try {
+            await s.connections.waitForSsh(profile, { deadlineMs: 5 * 60_000, onProgress: (p) => progress(req.opId, 'reconnect', p.message) });
+            reconnected = true;
+            progress(req.opId, 'done', `Back at "${snapshot.name}"; SSH is connected.`);
+          } catch (e) {
+            progress(req.opId, 'done', `Restored "${snapshot.name}", but SSH did not come back: ${toErrorInfo(e).message}`, undefined, 'warn');
+          }
+          s.events.emit('journal.changed', { profile: profile.name });
+          return { snapshot, reconnected, durationMs: Date.now() - started };
+        }),
+      ),
     'snapshots.delete': async (req) => {
       const { profile, driver, vm } = await vmOf(req.profile);
       const list = await driver.listSnapshots(vm);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -94,7 +94,10 @@ function fakeConnections(vm: FakeVm): Connections {
   };
 }
 
-type Behaviour = 'ok' | 'verify-fails' | 'apply-throws' | 'apply-hangs' | 'locks-out';
+type Behaviour = 'ok' | 'verify-fails' | 'apply-throws' | 'apply-hangs' | 'locks-out' | 'apply-waits';
+
+/** For 'apply-waits': the apply goes on when the test calls `go`. */
+const gate = { reached: () => undefined as void, go: () => undefined as void };
 
 function testStep(behaviour: { current: Behaviour }): StepDefinition<{ value: string | null }, { value: string }> {
   return {
@@ -122,6 +125,10 @@ function testStep(behaviour: { current: Behaviour }): StepDefinition<{ value: st
     async apply(draft, ctx) {
       if (behaviour.current === 'apply-throws') throw new Error('apply exploded');
       if (behaviour.current === 'apply-hangs') await new Promise((r) => setTimeout(r, 5000));
+      if (behaviour.current === 'apply-waits') {
+        gate.reached();
+        await new Promise<void>((r) => (gate.go = r));
+      }
       for (const f of draft.files) await ctx.target.writeFile(f.path, f.after!);
       if (behaviour.current === 'locks-out') await ctx.target.writeFile('/etc/ssh/locked', 'yes');
     },
@@ -234,6 +241,34 @@ describe('engine transactions', () => {
     const { experiment } = await engine.revert('lab', undefined);
     expect(experiment.status).toBe('reverted');
     expect(vm.files.get('/etc/demo.conf')).toBeUndefined();
+  });
+
+  it('refuses a second change to the profile while one runs, saying what, since when and in which process', async () => {
+    behaviour.current = 'apply-waits';
+    const reached = new Promise<void>((r) => (gate.reached = r));
+    const first = engine.apply('lab', (await engine.plan('lab', 'demo', {})).id);
+    await reached;
+    const second = await engine.plan('lab', 'demo', {});
+    const busy = new RegExp(`^busy: applying "Demo setting" on lab since \\d{4}-\\d\\d-\\d\\dT\\S+ in process ${process.pid}$`);
+    await expect(engine.apply('lab', second.id)).rejects.toMatchObject({ code: 'VM_WRONG_STATE', message: expect.stringMatching(busy) });
+    await expect(engine.revert('lab', undefined)).rejects.toMatchObject({ code: 'VM_WRONG_STATE', message: expect.stringMatching(busy) });
+    gate.go();
+    expect((await first).outcome).toBe('verified');
+    // Nothing changed for the refused one: its plan is kept, and once the first is done the VM is free again.
+    expect(engine.getPlan(second.id)).not.toBeNull();
+    expect((await engine.revert('lab', undefined)).experiment.status).toBe('reverted');
+  });
+
+  it('refuses a change while another process holds the profile, and takes over from one that died', async () => {
+    const lockFile = join(journal.dir, 'lab.lock');
+    mkdirSync(journal.dir, { recursive: true });
+    writeFileSync(lockFile, JSON.stringify({ pid: 1, what: 'reverting experiment e1 on lab', since: '2026-11-29T10:00:00.000Z' }));
+    const plan = await engine.plan('lab', 'demo', {});
+    await expect(engine.apply('lab', plan.id)).rejects.toMatchObject({ code: 'VM_WRONG_STATE', message: 'busy: reverting experiment e1 on lab since 2026-11-29T10:00:00.000Z in process 1' });
+    expect(log).toEqual([]);
+    writeFileSync(lockFile, JSON.stringify({ pid: 999999999, what: 'applying', since: '2026-11-29T10:00:00.000Z' }));
+    expect((await engine.apply('lab', plan.id)).outcome).toBe('verified');
+    expect(existsSync(lockFile)).toBe(false);
   });
 
   it('scores an audit from every step', async () => {

@@ -9,6 +9,7 @@ import { HardenLabError, toErrorInfo, type ErrorCode } from '../errors';
 import type { HypervisorDriver, Snapshot } from '../hypervisor/types';
 import type { ProfileStore } from '../profiles';
 import type { Journal } from './journal';
+import { withProfileLock } from './profile-lock';
 import type { AnyStep, StepContext, StepPlanDraft, VerifyCheck } from './step';
 import { mustExec, type Connections, type Target } from './target';
 
@@ -65,7 +66,6 @@ function stamp(d: Date): string {
 export class Engine {
   private readonly plans = new Map<string, StoredPlan>();
   private readonly distros = new WeakMap<Target, DistroAdapter>();
-  private readonly busy = new Set<string>();
   private readonly now: () => Date;
 
   constructor(private readonly deps: EngineDeps) {
@@ -192,20 +192,27 @@ export class Engine {
     if (!stored || stored.profile !== profileName) {
       throw new HardenLabError('NOT_FOUND', 'That plan is unknown or has expired.', { hint: 'Plan the step again, review it, then apply.' });
     }
-    if (this.busy.has(profileName)) throw new HardenLabError('VM_WRONG_STATE', `Another change is already running on ${profileName}.`, { hint: 'Wait for it to finish.' });
-    this.busy.add(profileName);
-    try {
-      const result = await this.runTransaction(stored, opts);
-      this.plans.delete(planId);
-      return result;
-    } catch (e) {
-      // A refusal before anything changed (confirmation, stale plan, preflight) keeps the plan for a retry;
-      // anything later means the VM moved on and the plan must be made again.
-      if (!(e instanceof HardenLabError && ['CONFIRMATION_REQUIRED', 'NO_WAY_BACK'].includes(e.code))) this.plans.delete(planId);
-      throw e;
-    } finally {
-      this.busy.delete(profileName);
-    }
+    // Refused while busy, the plan is kept: nothing changed, and it can be applied once the other change is done.
+    return this.exclusive(profileName, `applying "${stored.step.title}" on ${profileName}`, async () => {
+      try {
+        const result = await this.runTransaction(stored, opts);
+        this.plans.delete(planId);
+        return result;
+      } catch (e) {
+        // A refusal before anything changed (confirmation, stale plan, preflight) keeps the plan for a retry;
+        // anything later means the VM moved on and the plan must be made again.
+        if (!(e instanceof HardenLabError && ['CONFIRMATION_REQUIRED', 'NO_WAY_BACK'].includes(e.code))) this.plans.delete(planId);
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * Runs a change to a profile's VM (apply, revert, a snapshot restore) as the only one in any
+   * Harden Lab process; another one under way refuses it at once with "busy: <what> since <when> in process <pid>".
+   */
+  exclusive<T>(profileName: string, what: string, fn: () => Promise<T>): Promise<T> {
+    return withProfileLock(this.deps.journal, profileName, what, fn);
   }
 
   private async runTransaction(stored: StoredPlan, opts: RunOptions & { confirmWarnings?: boolean }): Promise<ApplyResultShape> {
@@ -368,7 +375,11 @@ export class Engine {
   }
 
   /** Reverts an experiment (the last one when no id is given) to its pre-change snapshot. */
-  async revert(profileName: string, experimentId: string | undefined, opts: RunOptions = {}): Promise<{ experiment: ExperimentShape; durationMs: number }> {
+  revert(profileName: string, experimentId: string | undefined, opts: RunOptions = {}): Promise<{ experiment: ExperimentShape; durationMs: number }> {
+    return this.exclusive(profileName, `reverting ${experimentId ? `experiment ${experimentId}` : 'the last experiment'} on ${profileName}`, () => this.revertNow(profileName, experimentId, opts));
+  }
+
+  private async revertNow(profileName: string, experimentId: string | undefined, opts: RunOptions): Promise<{ experiment: ExperimentShape; durationMs: number }> {
     const started = Date.now();
     const profile = await this.deps.profiles.get(profileName);
     const { experiments } = await this.deps.journal.read(profile.name);
