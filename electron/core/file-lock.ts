@@ -147,6 +147,7 @@ async function acquireOrRefuse(file: string, opts: LockOptions): Promise<string>
     last = a.owner ?? last;
     if (!a.retry) break;
   }
+  // VM_WRONG_STATE: nothing was changed and the request can be made again later, which is how the UI reads it (it keeps the plan).
   throw new HardenLabError('VM_WRONG_STATE', last ? busyMessage(last) : `busy: ${file} is locked by another Harden Lab process`, {
     hint: `Wait for it to finish, then try again. If process ${last?.pid ?? '?'} is not Harden Lab (its pid reused after a crash), remove ${file}.`,
   });
