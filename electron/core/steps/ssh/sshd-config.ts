@@ -173,6 +173,23 @@ function dropInContent(settings: readonly DesiredSetting[]): string {
   ].join('\n');
 }
 
+/** What Harden Lab wrote before: the directives of its drop-in and of its block at the top of sshd_config, first value of each keyword. */
+export function ourDirectives(mainPath: string, files: readonly SshdFile[], dropInPath: string = DROP_IN_PATH): Array<{ keyword: string; value: string }> {
+  const main = files.find((f) => f.path === mainPath)?.content ?? '';
+  const lines = main.split('\n');
+  const b = lines.indexOf(BLOCK_BEGIN);
+  const e = lines.indexOf(BLOCK_END);
+  const block = b >= 0 && e > b ? lines.slice(b + 1, e) : [];
+  const dropIn = (files.find((f) => f.path === dropInPath)?.content ?? '').split('\n');
+  const seen = new Map<string, { keyword: string; value: string }>();
+  for (const raw of [...dropIn, ...block]) {
+    const d = splitDirective(raw);
+    const key = d ? canonicalKey(d.keyword) : '';
+    if (d && key !== MATCH && key !== INCLUDE && !seen.has(key)) seen.set(key, d);
+  }
+  return [...seen.values()];
+}
+
 /** Removes a previous Harden Lab block from sshd_config text (so re-planning replaces it). */
 function withoutOurBlock(content: string): string {
   const lines = content.split('\n');

@@ -78,6 +78,21 @@ describe('the ssh settings table drives plan, verify and audit', () => {
     expect((await sshStep.plan(facts, sshOptions.parse({ rootLogin: 'prohibit-password' }), ctx)).nothingToDo).toBe(true);
   });
 
+  it('keeps what an earlier plan set: the defaults after "stronger" change nothing, and a new default joins the rest', async () => {
+    const { ctx, copy } = await planAndApply({ stronger: true });
+    expect((await sshStep.plan(await sshStep.probe(ctx), AUDITED_OPTIONS, ctx)).nothingToDo).toBe(true);
+    // An older drop-in of ours without X11Forwarding: the new default is added, the stronger lines stay.
+    const older = (await sshStep.probe(ctx)).files.find((f) => f.path === DROP_IN)!.content.replace('X11Forwarding no\n', '');
+    copy.write(DROP_IN, older);
+    const plan = await sshStep.plan(await sshStep.probe(ctx), AUDITED_OPTIONS, ctx);
+    expect(plan.files.map((f) => f.path)).toEqual([DROP_IN]);
+    expect(plan.files[0]!.after).toContain('\nX11Forwarding no\n');
+    expect(plan.files[0]!.after).toContain('\nAllowTcpForwarding no\n');
+    expect(plan.warnings?.map((w) => w.message).join('\n')).toMatch(/Kept from this step's earlier change: LoginGraceTime 30, AllowAgentForwarding no, AllowTcpForwarding no/);
+    copy.write(DROP_IN, plan.files[0]!.after);
+    expect((await sshStep.verify(plan, ctx)).every((c) => c.ok)).toBe(true);
+  });
+
   it('never loosens a stricter value it finds: MaxAuthTries 2 stays 2', async () => {
     const { plan, ctx } = await planAndApply({}, { '/etc/ssh/sshd_config.d/10-site.conf': 'MaxAuthTries 2\nX11Forwarding no\n' });
     expect(plan.files[0]!.after).toContain('\nMaxAuthTries 2\n');

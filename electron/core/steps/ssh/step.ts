@@ -1,7 +1,7 @@
 import { HardenLabError } from '../../errors';
 import type { AuditCheckDraft, StepContext, StepDefinition, StepPlanDraft, VerifyCheck } from '../../engine/step';
 import { AUDITED_OPTIONS, desiredSettings, holds, settingFor, settingsFor, sshOptions, wanted, type SshOptions } from './settings';
-import { canonicalKey, canonicalValue, includePatterns, parseSshdT, planSshdEdit, type DesiredSetting, type SshdFile } from './sshd-config';
+import { canonicalKey, canonicalValue, includePatterns, ourDirectives, parseSshdT, planSshdEdit, type DesiredSetting, type SshdFile } from './sshd-config';
 
 export { desiredSettings, sshOptions, type SshOptions } from './settings';
 
@@ -110,7 +110,14 @@ export const sshStep: StepDefinition<SshFacts, SshOptions, SshData> = {
   probe: probeSsh,
 
   plan(facts, options, ctx): StepPlanDraft<SshData> {
-    const desired = desiredSettings(options, facts.effective);
+    // What an earlier plan of this step set and these options do not ask for ("stronger" turned off,
+    // or the audit's Fix link planning with the defaults) stays: a plan never loosens what it set.
+    const selected = new Set(settingsFor(options).map((s) => canonicalKey(s.keyword)));
+    const kept = ourDirectives(MAIN, facts.files).flatMap((d) => {
+      const s = settingFor(d.keyword);
+      return s && !selected.has(canonicalKey(s.keyword)) ? [{ keyword: s.keyword, value: d.value }] : [];
+    });
+    const desired = [...desiredSettings(options, facts.effective), ...kept];
     const edit = planSshdEdit(MAIN, facts.files, desired);
     const files = edit.files;
     const nothingToDo = files.length === 0;
@@ -131,6 +138,9 @@ export const sshStep: StepDefinition<SshFacts, SshOptions, SshData> = {
         kind: 'info',
         message: `Match blocks re-enabled what this step turns off; these lines are disabled: ${edit.disabledOverrides.map((d) => `${d.keyword} ${d.value} (${d.file}:${d.line + 1}, Match ${d.match})`).join('; ')}.`,
       });
+    }
+    if (kept.length > 0 && !nothingToDo) {
+      warnings.push({ kind: 'info', message: `Kept from this step's earlier change: ${kept.map((d) => `${d.keyword} ${d.value}`).join(', ')}. Restore its snapshot, or edit the file by hand, to undo them.` });
     }
     const breaks = changing.flatMap((s) => (typeof s.risk === 'object' ? [`${s.keyword} ${desired.find((d) => d.keyword === s.keyword)!.value}: ${s.risk.breaks}`] : []));
     if (breaks.length > 0) warnings.push({ kind: 'info', message: `What stops working: ${breaks.join('; ')}.` });
