@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { audit, sshPlan } from '../testing/fixtures';
-import { checksForStep, failingChecks, kernelUpdateStatus, stepAuditState } from './stepAudit';
+import { checksForStep, failingChecks, kernelUpdateStatus, stepAuditState, stepOfCheck } from './stepAudit';
 
 describe('step audit state', () => {
   it('picks the checks whose fixStep is the step', () => {
     expect(checksForStep(audit, 'ssh').map((c) => c.id)).toEqual(['ssh-password']);
     expect(checksForStep(null, 'ssh')).toEqual([]);
+  });
+  it('files a check left to the operator (no Fix link) under the step its id names', () => {
+    const byHand = { id: 'root-account.admin-user', title: 'A named admin', status: 'fail' as const, evidence: 'none. By hand: create one' };
+    const r = { ...audit, checks: [...audit.checks, byHand] };
+    expect(stepOfCheck(byHand)).toBe('root-account');
+    expect(checksForStep(r, 'root-account').map((c) => c.id)).toEqual(['root-locked', 'root-account.admin-user']);
+    expect(stepOfCheck({ id: 'x', title: 'x', status: 'fail', evidence: '' })).toBeUndefined();
+    // Failing checks with a Fix link come first; this one has none.
+    expect(failingChecks(r).at(-1)?.id).toBe('root-account.admin-user');
   });
   it('summarises pass, fail, partial, skip and unknown', () => {
     const c = (status: 'pass' | 'fail' | 'skip') => ({ id: status, title: status, status, evidence: '' });

@@ -2,14 +2,22 @@ import type { AuditReportShape, PlanShape } from '../../../shared/domain';
 
 /**
  * What the last audit says about one step: its checks are the audit checks
- * whose fixStep is the step id.
+ * it fixes (fixStep) and the ones it leaves to the operator, which carry no
+ * fixStep (no Fix link that leads nowhere) but the step's id as the prefix
+ * of theirs ("root-account.admin-user").
  */
 export type AuditCheck = AuditReportShape['checks'][number];
 export type StepAuditState = 'pass' | 'fail' | 'partial' | 'skip' | 'unknown';
 
+export function stepOfCheck(c: AuditCheck): string | undefined {
+  if (c.fixStep) return c.fixStep;
+  const dot = c.id.indexOf('.');
+  return dot > 0 ? c.id.slice(0, dot) : undefined;
+}
+
 export function checksForStep(report: AuditReportShape | null | undefined, stepId: string): AuditCheck[] {
   if (!report) return [];
-  return report.checks.filter((c) => c.fixStep === stepId);
+  return report.checks.filter((c) => stepOfCheck(c) === stepId);
 }
 
 export function stepAuditState(checks: readonly AuditCheck[]): { state: StepAuditState; passed: number; failed: number; total: number } {

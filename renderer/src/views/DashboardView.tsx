@@ -254,6 +254,7 @@ function AuditCard({ profile }: { profile: string }) {
   const connected = useApp((s) => s.connections[profile]?.state === 'connected');
   const setView = useApp((s) => s.setView);
   const selectStep = useApp((s) => s.selectStep);
+  const setStepOptions = useApp((s) => s.setStepOptions);
   const stepTitles = useApp(useShallow((s) => Object.fromEntries(s.steps.map((x) => [x.id, x.title]))));
   const now = useNow(true, 60_000);
   const report = audit?.report ?? null;
@@ -291,6 +292,9 @@ function AuditCard({ profile }: { profile: string }) {
                       type="button"
                       className="linkish small"
                       onClick={() => {
+                        // A check names a step when that step's plan with its default options closes it
+                        // (steps/audit-fix.test.ts), so the link opens the step with those, not with options chosen earlier.
+                        setStepOptions(profile, c.fixStep!, null);
                         selectStep(c.fixStep!);
                         setView('steps');
                       }}

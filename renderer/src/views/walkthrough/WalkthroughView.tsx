@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { AuditCheck } from '../../lib/stepAudit';
+import { stepOfCheck, type AuditCheck } from '../../lib/stepAudit';
 import { AuditChecks } from '../../components/AuditChecks';
 import { ErrorBox } from '../../components/ErrorBox';
 import { Icon } from '../../components/Icon';
@@ -93,7 +93,7 @@ function WalkthroughPage({ profile, page, headingRef }: { profile: string; page:
 
   const checks: AuditCheck[] = useMemo(() => {
     if (!report) return [];
-    const all = report.checks.filter((c) => c.fixStep && page.steps.includes(c.fixStep));
+    const all = report.checks.filter((c) => page.steps.includes(stepOfCheck(c) ?? ''));
     if (!content.checkFilter) return all;
     const narrowed = all.filter(content.checkFilter);
     return narrowed.length > 0 ? narrowed : all;
