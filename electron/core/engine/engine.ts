@@ -8,6 +8,7 @@ import type { DistroAdapter } from '../distro/types';
 import { HardenLabError, toErrorInfo, type ErrorCode } from '../errors';
 import type { HypervisorDriver, Snapshot } from '../hypervisor/types';
 import type { ProfileStore } from '../profiles';
+import { reportCheck } from './audit-check';
 import type { Journal } from './journal';
 import { withProfileLock } from './profile-lock';
 import type { AnyStep, StepContext, StepPlanDraft, VerifyCheck } from './step';
@@ -415,7 +416,7 @@ export class Engine {
       this.progress(opts.opId, 'probe', `Checking ${step.title}.`);
       try {
         const facts = await step.probe(ctx);
-        for (const c of step.audit(facts)) checks.push({ ...c, fixStep: step.id });
+        for (const c of step.audit(facts)) checks.push(reportCheck(step.id, c));
       } catch (e) {
         // Cancelled (a Disconnect cancels read-only work first): whatever the cut-off probe said.
         if (opts.signal?.aborted) throw cancelledError('The audit');

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Profile } from '../../../shared/profile';
 import { adapterFor } from '../distro/detect';
+import { reportCheck } from '../engine/audit-check';
 import type { AnyStep, AuditCheckDraft, StepContext, StepPlanDraft } from '../engine/step';
 import type { Target, TargetProbeItem } from '../engine/target';
 import { guestFiles } from '../lab/image/guest-files';
@@ -50,9 +51,9 @@ function contextFor(target: Partial<Target>, profile: Profile = PROFILE): StepCo
   };
 }
 
-/** What the audit would show with a Fix link: failing checks the step does not leave to the operator. */
+/** The failing checks the report offers a Fix link for, as the engine maps them. */
 function claimedByFix(checks: readonly AuditCheckDraft[]): AuditCheckDraft[] {
-  return checks.filter((c) => c.status === 'fail' && !c.byHand);
+  return checks.filter((c) => c.status === 'fail' && reportCheck('any', c).fixStep !== undefined);
 }
 
 function describeChecks(checks: readonly AuditCheckDraft[]): string {
