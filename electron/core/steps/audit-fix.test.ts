@@ -266,8 +266,8 @@ describe('root-account: the Fix plan closes every failing root check', () => {
   });
 
   it('with no admin user besides root: that check is left to the operator, with no Fix link', async () => {
-    const answers = { ...rootAnswers(), groups: { code: 0, stdout: 'sudo:x:27:\n' }, userGroups: { code: 0, stdout: 'root\n' }, sudoRights: { code: 1, stdout: '' } };
-    const ctx = contextFor({ probe: async (commands) => Object.fromEntries(Object.keys(commands).map((k) => [k, answers[k as keyof typeof answers]])) as never }, { ...PROFILE, user: 'root' });
+    const answers: Record<string, TargetProbeItem> = { ...rootAnswers(), groups: { code: 0, stdout: 'sudo:x:27:\n' }, userGroups: { code: 0, stdout: 'root\n' }, sudoRights: { code: 1, stdout: '' } };
+    const ctx = contextFor({ probe: async (commands) => Object.fromEntries(Object.keys(commands).map((k) => [k, answers[k]])) as never }, { ...PROFILE, user: 'root' });
     const { after } = await expectFixCloses(rootAccountStep, ctx, () => rootAccountStep.probe(ctx), () => {
       answers.shadow = { code: 0, stdout: ROOT_SHADOW.replace(/^root:/, 'root:!') };
       answers.status = { code: 0, stdout: 'root L 2026-11-29 0 99999 7 -1\n' };
