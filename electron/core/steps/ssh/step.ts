@@ -31,10 +31,10 @@ export interface SshData {
   options: SshOptions;
 }
 
-/** Whether sshd's value for a planned keyword is right: the setting's own rule, or the very value for keywords outside the table. */
+/** Whether sshd's value for a planned keyword is right: the setting's own rule when the options ask for it, else the very value written (a kept line, AllowUsers of the lockout demo). */
 function inEffect(d: Pick<DesiredSetting, 'keyword' | 'value'>, options: SshOptions, value: string | undefined): boolean {
   const s = settingFor(d.keyword);
-  if (s) return holds(s, options, value);
+  if (s && settingsFor(options).includes(s)) return holds(s, options, value);
   return value !== undefined && canonicalValue(d.keyword, value) === canonicalValue(d.keyword, d.value);
 }
 
