@@ -1,6 +1,4 @@
 import { version } from './version';
-import { toErrorInfo } from '../core/errors';
-import { createContext } from './context';
 import { CoreCallError, EXIT, UsageError, exitCodeFor, processIO, type CliIO } from './io';
 import { doctorCommand } from './commands/doctor';
 import { labCommand } from './commands/lab';
@@ -97,6 +95,9 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     return EXIT.OK;
   }
 
+  // Loaded only when a command runs: the core (zod, ssh2, ws) is most of the
+  // start-up time, and --version and --help need none of it.
+  const { createContext } = await import('./context');
   const ctx = createContext(io, json, version(), trustHostKey);
   try {
     return await cmd.run!(rest, ctx);
@@ -106,7 +107,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
       io.err(`${e.message}\nUsage: ${cmd.usage}\n`);
       return EXIT.USAGE;
     }
-    const info = e instanceof CoreCallError ? e.info : toErrorInfo(e);
+    const info = e instanceof CoreCallError ? e.info : (await import('../core/errors')).toErrorInfo(e);
     if (json) io.out(JSON.stringify({ ok: false, error: info }) + '\n');
     io.err(`Error: ${info.message}\n${info.hint ? `${info.hint}\n` : ''}`);
     return exitCodeFor(info);
