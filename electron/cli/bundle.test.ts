@@ -33,3 +33,14 @@ describe('the prebuilt CLI', () => {
     expect(after.builtAt).not.toBe(before.builtAt);
   }, 60_000);
 });
+
+describe('lazily loaded commands', () => {
+  it('carry the same summary in main.ts as in their module', async () => {
+    const { LAZY_COMMANDS } = await import('./main');
+    for (const [name, entry] of Object.entries(LAZY_COMMANDS)) {
+      const cmd = await entry.load();
+      expect(cmd.name).toBe(name);
+      expect(entry.summary).toBe(cmd.summary);
+    }
+  }, 60_000);
+});

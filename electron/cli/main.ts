@@ -1,17 +1,26 @@
 import { version } from './version';
 import { CoreCallError, EXIT, UsageError, exitCodeFor, processIO, type CliIO } from './io';
 import { doctorCommand } from './commands/doctor';
-import { labCommand } from './commands/lab';
 import { snapshotCommand, vmCommand } from './commands/vm';
 import { profileCommand } from './commands/profile';
 import { applyCommand, auditCommand, exportCommand, journalCommand, planCommand, revertCommand } from './commands/hardening';
 import { execCommand, sshCheckCommand } from './commands/ssh';
-import { serveCommand } from './commands/serve';
 import { benchCommand } from './commands/bench';
 import type { Command } from './commands/types';
 
+/**
+ * lab and serve import the core (the lab VM, the server) at their top, so they
+ * are loaded only when named; their names and summaries are here for the top
+ * help (bundle.test.ts checks they match the modules).
+ */
+export const LAZY_COMMANDS: Record<string, { summary: string; load(): Promise<Command> }> = {
+  lab: { summary: 'Build, boot and stop the disposable QEMU lab VM', load: async () => (await import('./commands/lab')).labCommand },
+  serve: { summary: 'Browser mode: serve the app on 127.0.0.1 with a one-time token URL', load: async () => (await import('./commands/serve')).serveCommand },
+};
+const lazy = (name: string): Command => ({ name, summary: LAZY_COMMANDS[name]!.summary, usage: '' });
+
 export const COMMANDS: Command[] = [
-  labCommand,
+  lazy('lab'),
   vmCommand,
   snapshotCommand,
   profileCommand,
@@ -24,7 +33,7 @@ export const COMMANDS: Command[] = [
   auditCommand,
   exportCommand,
   doctorCommand,
-  serveCommand,
+  lazy('serve'),
   benchCommand,
 ];
 
@@ -76,6 +85,8 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     io.err(`Unknown command "${args[0]}".\n\n${TOP_HELP()}`);
     return EXIT.USAGE;
   }
+  const loader = LAZY_COMMANDS[cmd.name];
+  if (loader) cmd = await loader.load();
   if (cmd.subcommands) {
     const sub = cmd.subcommands.find((c) => c.name === rest[0]);
     if (!sub) {
