@@ -318,4 +318,29 @@ export const audit: BenchItem = {
 };
 
 // Lynis is the slowest peer by far (its apt-get update under TCG): last, so the others are in even if it times out.
-export const BENCH_ITEMS: BenchItem[] = [remoteCommands, revert, lockoutRecovery, preview, audit];
+const CLI_BIN = new URL('../hardenlab.mjs', import.meta.url).pathname;
+
+/** One process start, timed from spawn to exit; needs no VM. */
+async function startTime(args: string[]): Promise<Sample> {
+  const ms = await timed(async () => {
+    const r = await run(process.execPath, args, { timeoutMs: 60_000 });
+    if (r.code !== 0) throw new Error(`${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  });
+  return { ms };
+}
+
+export const cliStart: BenchItem = {
+  id: 'cli-start',
+  title: 'hardenlab --version vs bare node',
+  oursWhat: '`hardenlab --version` (the prebuilt CLI in .vite/cli, rebuilt when stale; nothing of the core loaded)',
+  peerWhat: '`node -e 0`, the floor any Node CLI starts from',
+  runs: 10,
+  async ours() {
+    return startTime([CLI_BIN, '--version']);
+  },
+  async peer() {
+    return startTime(['-e', '0']);
+  },
+};
+
+export const BENCH_ITEMS: BenchItem[] = [cliStart, remoteCommands, revert, lockoutRecovery, preview, audit];
