@@ -138,19 +138,40 @@ async function holding<T>(file: string, mine: string, fn: () => Promise<T>): Pro
   }
 }
 
-async function acquireOrRefuse(file: string, opts: LockOptions): Promise<string> {
+/** A few tries only to step over a stale lock or one released while we looked; a live holder (this process included) wins. */
+async function tryClaim(file: string, what: string): Promise<{ text: string } | { owner: LockOwner | null }> {
   let last: LockOwner | null = null;
-  // A few tries only to step over a stale lock or one released while we looked; a live holder refuses at once.
   for (let i = 0; i < 3; i++) {
-    const a = await tryAcquire(file, opts.what);
-    if (a.held) return a.text;
+    const a = await tryAcquire(file, what);
+    if (a.held) return { text: a.text };
     last = a.owner ?? last;
     if (!a.retry) break;
   }
+  return { owner: last };
+}
+
+async function acquireOrRefuse(file: string, opts: LockOptions): Promise<string> {
+  const c = await tryClaim(file, opts.what);
+  if ('text' in c) return c.text;
+  const last = c.owner;
   // VM_WRONG_STATE: nothing was changed and the request can be made again later, which is how the UI reads it (it keeps the plan).
   throw new HardenLabError('VM_WRONG_STATE', last ? busyMessage(last) : `busy: ${file} is locked by another Harden Lab process`, {
     hint: `Wait for it to finish, then try again. If process ${last?.pid ?? '?'} is not Harden Lab (its pid reused after a crash), remove ${file}.`,
   });
+}
+
+export type FileLockClaim = { held: true; release: () => Promise<void> } | { held: false; owner: LockOwner | null };
+
+/**
+ * Takes the lock without waiting and keeps it until release(), for a hold
+ * that spans more than one call (a whole test run, from its setup to its
+ * teardown); the caller words the refusal.
+ */
+export async function claimFileLock(file: string, what: string): Promise<FileLockClaim> {
+  await mkdir(dirname(file), { recursive: true });
+  const c = await tryClaim(file, what);
+  if ('owner' in c) return { held: false, owner: c.owner };
+  return { held: true, release: () => release(file, c.text) };
 }
 
 async function acquireOrWait(file: string, opts: LockOptions): Promise<string> {

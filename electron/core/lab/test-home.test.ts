@@ -29,13 +29,13 @@ describe('integration test homes', () => {
   it('refuses a home another live run has claimed, naming it', async () => {
     const home = mkdtempSync(join(tmpdir(), 'hl-claim-'));
     // Another live process as the owner: the test runner's parent.
-    writeFileSync(join(home, 'run-owner.json'), JSON.stringify({ pid: process.ppid, startedAt: '2026-12-03T08:00:00.000Z' }));
+    writeFileSync(join(home, 'run-owner.json'), JSON.stringify({ pid: process.ppid, what: 'a test run', since: '2026-12-03T08:00:00.000Z' }));
     await expect(claimTestHome(home)).rejects.toThrow(`Another test run (process ${process.ppid}, since 2026-12-03T08:00:00.000Z) is using the lab test home ${home}.`);
   });
 
   it('takes over a home whose run is gone, and releases it', async () => {
     const home = mkdtempSync(join(tmpdir(), 'hl-claim-'));
-    writeFileSync(join(home, 'run-owner.json'), JSON.stringify({ pid: await deadPid(), startedAt: 'x' }));
+    writeFileSync(join(home, 'run-owner.json'), JSON.stringify({ pid: await deadPid(), what: 'a test run', since: 'x' }));
     await claimTestHome(home);
     await claimTestHome(home); // the same process may claim again (setup retried)
     await releaseTestHome(home);

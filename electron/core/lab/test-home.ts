@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rm, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HardenLabError } from '../errors';
-import { pidAlive } from './lock';
+import { claimFileLock, parseLockOwner, pidAlive } from '../file-lock';
 
 /**
  * Where one integration run keeps its lab VM.
@@ -38,50 +38,37 @@ export function uniqueRunSuffix(): string {
   return `${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
-interface RunOwner {
-  pid: number;
-  startedAt: string;
-}
-
-async function readOwner(home: string): Promise<RunOwner | null> {
-  try {
-    const o = JSON.parse(await readFile(join(home, OWNER_FILE), 'utf8')) as Partial<RunOwner>;
-    return typeof o.pid === 'number' ? { pid: o.pid, startedAt: String(o.startedAt ?? '?') } : null;
-  } catch {
-    return null;
-  }
-}
+/** The releases of the homes this process holds: the lock's release needs the exact file it wrote. */
+const held = new Map<string, () => Promise<void>>();
 
 /**
- * Claims a home for this process; refuses when a live run holds it. An owner
- * file whose process is gone (a run killed mid-way) is taken over.
+ * Claims a home for this process with the core's file lock; refuses when a
+ * live run holds it. An owner file whose process is gone (a run killed
+ * mid-way) is taken over; this process claiming again keeps its claim.
  */
 export async function claimTestHome(home: string): Promise<void> {
+  if (held.has(home)) return;
   await mkdir(home, { recursive: true, mode: 0o700 });
-  const file = join(home, OWNER_FILE);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fh = await open(file, 'wx', 0o600);
-      await fh.writeFile(JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() } satisfies RunOwner) + '\n');
-      await fh.close();
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const owner = await readOwner(home);
-    if (owner && owner.pid !== process.pid && pidAlive(owner.pid)) {
-      throw new HardenLabError('VM_WRONG_STATE', `Another test run (process ${owner.pid}, since ${owner.startedAt}) is using the lab test home ${home}.`, {
-        hint: 'Two runs must never drive one lab VM. Wait for it to end, or leave HARDENLAB_TEST_HOME unset so this run gets a home of its own.',
-      });
-    }
-    await unlink(file).catch(() => {});
+  const claim = await claimFileLock(join(home, OWNER_FILE), `the lab test home ${home}`);
+  if (claim.held) {
+    held.set(home, claim.release);
+    return;
   }
-  throw new HardenLabError('VM_WRONG_STATE', `Could not claim the lab test home ${home}: its owner file keeps coming back.`);
+  const owner = claim.owner;
+  throw new HardenLabError('VM_WRONG_STATE', owner ? `Another test run (process ${owner.pid}, since ${owner.since}) is using the lab test home ${home}.` : `Could not claim the lab test home ${home}: its owner file keeps coming back.`, {
+    hint: 'Two runs must never drive one lab VM. Wait for it to end, or leave HARDENLAB_TEST_HOME unset so this run gets a home of its own.',
+  });
 }
 
 export async function releaseTestHome(home: string): Promise<void> {
-  const owner = await readOwner(home);
-  if (owner?.pid === process.pid) await unlink(join(home, OWNER_FILE)).catch(() => {});
+  const release = held.get(home);
+  held.delete(home);
+  await release?.();
+}
+
+async function ownerPid(home: string): Promise<number | null> {
+  const text = await readFile(join(home, OWNER_FILE), 'utf8').catch(() => null);
+  return text === null ? null : (parseLockOwner(text)?.pid ?? null);
 }
 
 /**
@@ -100,9 +87,8 @@ export async function sweepAbandonedRunHomes(tmp: string, destroy: (home: string
   for (const n of names) {
     if (!n.startsWith(RUN_HOME_PREFIX)) continue;
     const home = join(tmp, n);
-    const owner = await readOwner(home);
     const m = /^(\d+)-/.exec(n.slice(RUN_HOME_PREFIX.length));
-    const pid = owner?.pid ?? (m ? Number(m[1]) : 0);
+    const pid = (await ownerPid(home)) ?? (m ? Number(m[1]) : 0);
     if (pid === process.pid || pidAlive(pid)) continue;
     await destroy(home).catch(() => undefined);
     await rm(home, { recursive: true, force: true });
