@@ -11,12 +11,14 @@ import type { Target, TargetProbeItem } from '../engine/target';
 import { guestFiles } from '../lab/image/guest-files';
 import { modulesFactsFrom } from './modules/probe';
 import { modulesStep } from './modules/step';
+import { recordedModuleAnswers } from './modules/testing/recorded';
 import { rootAccountStep } from './root-account/step';
 import { sshStep } from './ssh/step';
 import { DEBIAN12_SSHD_CONFIG, sshdCopy } from './ssh/testing/sshd-copy';
 import { sysctlFactsFrom } from './sysctl/probe';
 import { parseSysctlConf } from './sysctl/parse';
 import { sysctlStep } from './sysctl/step';
+import { debian12SysctlFiles, recordedSysctlAnswers } from './sysctl/testing/recorded';
 
 /**
  * The audit's promise, for every setting-style step: a failing check that
@@ -118,25 +120,12 @@ describe('ssh: the Fix plan closes every failing sshd check, judged by the real 
 
 // ---------------------------------------------------------------- sysctl
 
-const sysctlFx = (name: string) => readFileSync(here('sysctl', 'fixtures', name), 'utf8');
 const SYSCTL_PATH = '/etc/sysctl.d/99-zz-hardenlab.conf';
 
 describe('sysctl: the Fix plan closes every failing sysctl check', () => {
   it('on the lab baseline, with the values the planned file gives once `sysctl -p` read it', async () => {
-    const answers: Record<string, TargetProbeItem> = {
-      all: { code: 0, stdout: sysctlFx('debian12-cloud-sysctl-a') },
-      ourFile: { code: 1, stdout: '' },
-      systemd: { code: 0, stdout: '' },
-      release: { code: 0, stdout: '6.1.0-50-cloud-amd64\n' },
-      containersInstalled: { code: 0, stdout: '' },
-      containersRunning: { code: 0, stdout: '' },
-      perfRestrict: { code: 0, stdout: '1\n' },
-    };
-    const files = [
-      { path: '/etc/sysctl.d/99-sysctl.conf', content: sysctlFx('debian12-etc-sysctl.conf') },
-      { path: '/usr/lib/sysctl.d/50-pid-max.conf', content: sysctlFx('usr-lib-50-pid-max.conf') },
-      { path: '/usr/lib/sysctl.d/99-protect-links.conf', content: sysctlFx('usr-lib-99-protect-links.conf') },
-    ];
+    const answers = recordedSysctlAnswers();
+    const files = debian12SysctlFiles();
     const ctx = contextFor({});
     const { before } = await expectFixCloses(sysctlStep, ctx, async () => sysctlFactsFrom(answers, files, SYSCTL_PATH), (_facts, plan) => {
       const ours = plan.files.find((f) => f.path === SYSCTL_PATH)!.after!;
@@ -151,27 +140,13 @@ describe('sysctl: the Fix plan closes every failing sysctl check', () => {
 
 // ---------------------------------------------------------------- modules
 
-const modFx = (name: string) => readFileSync(here('modules', 'fixtures', name), 'utf8');
 const MODULES_PATH = '/etc/modprobe.d/hardenlab-blacklist.conf';
 const KERNEL = '6.1.0-50-cloud-amd64';
 const MODPROBE = ['/usr/sbin/modprobe', '/sbin/modprobe', '/usr/bin/modprobe'].find((p) => existsSync(p));
 
-function recordedModuleAnswers(loadedExtra = ''): Record<string, TargetProbeItem> {
-  const out: Record<string, TargetProbeItem> = {
-    modules: { code: 0, stdout: modFx('debian12-cloud-proc-modules') + loadedExtra },
-    devices: { code: 0, stdout: modFx('debian12-cloud-bound-devices') },
-    mounts: { code: 0, stdout: modFx('debian12-proc-mounts') },
-    modulesDep: { code: 0, stdout: modFx('debian12-cloud-modules.dep') },
-    modulesBuiltin: { code: 0, stdout: modFx('debian12-cloud-modules.builtin') },
-    release: { code: 0, stdout: `${KERNEL}\n` },
-    modprobeVersion: { code: 0, stdout: distroFx('kmod-modprobe-version') },
-    ourFile: { code: 1, stdout: '' },
-    rules: { code: 0, stdout: modFx('debian12-modprobe-rules') },
-    disabled: { code: 0, stdout: '0\n' },
-    containersInstalled: { code: 0, stdout: '' },
-    containersRunning: { code: 0, stdout: '' },
-  };
-  for (const m of modFx('debian12-modprobe-D').matchAll(/^=== (\S+)\n([\s\S]*?)=== rc=(\d+)\n/gm)) out[`dry:${m[1]}`] = { code: Number(m[3]), stdout: m[2]! };
+function moduleAnswers(loadedExtra = ''): Record<string, TargetProbeItem> {
+  const out = recordedModuleAnswers();
+  out.modules = { code: 0, stdout: out.modules!.stdout + loadedExtra };
   return out;
 }
 
@@ -215,7 +190,7 @@ describe('modules: the Fix plan closes every failing module check, judged by the
   ];
   for (const [name, extra] of cases) {
     it(name, async () => {
-      const answers = recordedModuleAnswers(extra);
+      const answers = moduleAnswers(extra);
       const ctx = contextFor({ probe: async () => ({}) as never });
       const probe = async () => modulesFactsFrom(answers, MODULES_PATH, (v) => debian.kmodPackageNeeded(v));
       const { before } = await expectFixCloses(modulesStep, ctx, probe, (_f, plan) => applyModulesPlan(answers, plan));
@@ -224,7 +199,7 @@ describe('modules: the Fix plan closes every failing module check, judged by the
   }
 
   it('with sctp loaded and in use: the step leaves it alone, so its checks are left to the operator', async () => {
-    const answers = recordedModuleAnswers('sctp 413696 2 - Live 0x0000000000000000\n');
+    const answers = moduleAnswers('sctp 413696 2 - Live 0x0000000000000000\n');
     const ctx = contextFor({ probe: async () => ({}) as never });
     const probe = async () => modulesFactsFrom(answers, MODULES_PATH, (v) => debian.kmodPackageNeeded(v));
     const { after, plan } = await expectFixCloses(modulesStep, ctx, probe, (_f, p) => applyModulesPlan(answers, p));

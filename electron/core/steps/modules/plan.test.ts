@@ -10,6 +10,7 @@ import { parseBlocklistFile } from './parse';
 import { decideModule, FILE_HEADER, planModules, type ModulesFacts, type ModulesOptions } from './plan';
 import { modulesFactsFrom, modulesProbeCommands } from './probe';
 import { modulesOptions, modulesStep } from './step';
+import { recordedModuleAnswers } from './testing/recorded';
 
 const fx = (name: string) => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
 const distroFx = (name: string) => readFileSync(join(__dirname, '..', '..', 'distro', 'fixtures', name), 'utf8');
@@ -17,33 +18,9 @@ const debian = adapterFor(distroFx('debian-12-os-release'));
 const alpine = adapterFor(distroFx('alpine-3.20-os-release'));
 const PATH = '/etc/modprobe.d/hardenlab-blacklist.conf';
 
-/** `modprobe -D` answers recorded on the lab VM, keyed like the probe's commands. */
-function recordedDryRuns(): Record<string, TargetProbeItem> {
-  const out: Record<string, TargetProbeItem> = {};
-  const re = /^=== (\S+)\n([\s\S]*?)=== rc=(\d+)\n/gm;
-  for (const m of fx('debian12-modprobe-D').matchAll(re)) out[`dry:${m[1]}`] = { code: Number(m[3]), stdout: m[2]! };
-  return out;
-}
-
 /** The probe of the lab VM's baseline, answered from recorded output. */
 function baseline(over: Record<string, TargetProbeItem> = {}, kmod: (v: string) => string | null = (v) => debian.kmodPackageNeeded(v)): ModulesFacts {
-  const items: Record<string, TargetProbeItem> = {
-    modules: { code: 0, stdout: fx('debian12-cloud-proc-modules') },
-    descriptions: { code: 0, stdout: fx('debian12-cloud-descriptions') },
-    devices: { code: 0, stdout: fx('debian12-cloud-bound-devices') },
-    mounts: { code: 0, stdout: fx('debian12-proc-mounts') },
-    modulesDep: { code: 0, stdout: fx('debian12-cloud-modules.dep') },
-    modulesBuiltin: { code: 0, stdout: fx('debian12-cloud-modules.builtin') },
-    release: { code: 0, stdout: '6.1.0-50-cloud-amd64\n' },
-    modprobeVersion: { code: 0, stdout: distroFx('kmod-modprobe-version') },
-    ourFile: { code: 1, stdout: '' },
-    rules: { code: 0, stdout: fx('debian12-modprobe-rules') },
-    disabled: { code: 0, stdout: '0\n' },
-    containersInstalled: { code: 0, stdout: '' },
-    containersRunning: { code: 0, stdout: '' },
-    ...recordedDryRuns(),
-    ...over,
-  };
+  const items: Record<string, TargetProbeItem> = { ...recordedModuleAnswers(), ...over };
   return modulesFactsFrom(items, PATH, kmod);
 }
 

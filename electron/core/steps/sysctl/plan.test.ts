@@ -10,6 +10,7 @@ import { bootOrder, laterOverrides, normalizeValue, parseSysctlAll, parseSysctlC
 import { planSysctl, type SysctlFacts } from './plan';
 import { sysctlFactsFrom, sysctlProbeCommands } from './probe';
 import { sysctlOptions, sysctlStep } from './step';
+import { debian12SysctlFiles, recordedSysctlAnswers } from './testing/recorded';
 
 const fx = (name: string) => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
 const distroFx = (name: string) => readFileSync(join(__dirname, '..', '..', 'distro', 'fixtures', name), 'utf8');
@@ -18,9 +19,7 @@ const alpine = adapterFor(distroFx('alpine-3.20-os-release'));
 const PATH = '/etc/sysctl.d/99-zz-hardenlab.conf';
 
 const DEBIAN_FILES: ConfFile[] = [
-  { path: '/etc/sysctl.d/99-sysctl.conf', content: fx('debian12-etc-sysctl.conf') },
-  { path: '/usr/lib/sysctl.d/50-pid-max.conf', content: fx('usr-lib-50-pid-max.conf') },
-  { path: '/usr/lib/sysctl.d/99-protect-links.conf', content: fx('usr-lib-99-protect-links.conf') },
+  ...debian12SysctlFiles(),
   // Merged /usr: /lib is /usr/lib, so the same files show up twice.
   { path: '/lib/sysctl.d/50-pid-max.conf', content: fx('usr-lib-50-pid-max.conf') },
   { path: '/lib/sysctl.d/99-protect-links.conf', content: fx('usr-lib-99-protect-links.conf') },
@@ -30,16 +29,7 @@ const DEBIAN_FILES: ConfFile[] = [
 /** The lab VM's baseline as the probe sees it, answered from recorded output. */
 function baseline(over: Record<string, TargetProbeItem> = {}, files: ConfFile[] = DEBIAN_FILES): SysctlFacts {
   return sysctlFactsFrom(
-    {
-      all: { code: 0, stdout: fx('debian12-cloud-sysctl-a') },
-      ourFile: { code: 1, stdout: '' },
-      systemd: { code: 0, stdout: '' },
-      release: { code: 0, stdout: '6.1.0-50-cloud-amd64\n' },
-      containersInstalled: { code: 0, stdout: '' },
-      containersRunning: { code: 0, stdout: '' },
-      perfRestrict: { code: 0, stdout: '1\n' },
-      ...over,
-    },
+    { ...recordedSysctlAnswers(), ...over },
     files,
     PATH,
   );
