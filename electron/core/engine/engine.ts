@@ -6,6 +6,7 @@ import type { EventBus } from '../api/events';
 import { adapterFor } from '../distro/detect';
 import type { DistroAdapter } from '../distro/types';
 import { HardenLabError, toErrorInfo, type ErrorCode } from '../errors';
+import { createFacts } from '../facts/cache';
 import type { HypervisorDriver, Snapshot } from '../hypervisor/types';
 import type { ProfileStore } from '../profiles';
 import { reportCheck } from './audit-check';
@@ -109,6 +110,7 @@ export class Engine {
         return current;
       },
       distro,
+      facts: createFacts(() => current, { distro, host: profile.host }),
       signal: opts.signal ?? new AbortController().signal,
       log,
       freshLogin: (o) => this.deps.connections.freshLogin(profile, o),

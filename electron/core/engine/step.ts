@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { PlanShape, PlanWarning, StepOptionField } from '../../../shared/domain';
 import type { Profile } from '../../../shared/profile';
 import type { DistroAdapter } from '../distro/types';
+import type { Facts } from '../facts/cache';
+import type { FactProvider } from '../facts/provider';
 import type { Target } from './target';
 
 /**
@@ -9,12 +11,15 @@ import type { Target } from './target';
  * after, commands, warnings) -> apply -> verify (the effect is real). The
  * engine wraps apply and verify in a snapshot transaction; a step never
  * snapshots, reverts, or decides what "failed" means for the VM as a whole.
- * Adding a step is adding one file in electron/core/steps and its test.
+ * Adding a step is one folder in electron/core/steps (its definition and
+ * tests) plus one line in steps/registry.ts.
  */
 export interface StepContext {
   profile: Profile;
   target: Target;
   distro: DistroAdapter;
+  /** The operation's facts (facts/): read once, batched with every other step's. */
+  facts: Facts;
   signal: AbortSignal;
   log(message: string): void;
   /** A brand-new SSH login with the profile's credentials (or another user's key), then an elevated `true`. */
@@ -94,6 +99,8 @@ export interface StepDefinition<F = unknown, O = Record<string, unknown>, D = un
   optionFields?: StepOptionField[];
   /** Parses the step's options (with defaults); unknown or bad options are a BAD_INPUT error. */
   options: z.ZodType<O>;
+  /** The facts its probe reads, so an operation over many steps (the audit) gathers them in one batch. */
+  facts?: ReadonlyArray<FactProvider<unknown>>;
   probe(ctx: StepContext): Promise<F>;
   plan(facts: F, options: O, ctx: StepContext): StepPlanDraft<D> | Promise<StepPlanDraft<D>>;
   /** Checks that must pass before anything changes (e.g. a key login works). Throws a HardenLabError to refuse. */

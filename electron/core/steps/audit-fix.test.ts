@@ -8,6 +8,7 @@ import { adapterFor } from '../distro/detect';
 import { reportCheck } from '../engine/audit-check';
 import type { AnyStep, AuditCheckDraft, StepContext, StepPlanDraft } from '../engine/step';
 import type { Target, TargetProbeItem } from '../engine/target';
+import { withFreshFacts } from '../facts/testing';
 import { guestFiles } from '../lab/image/guest-files';
 import { modulesFactsFrom } from './modules/probe';
 import { modulesStep } from './modules/step';
@@ -40,7 +41,7 @@ const debian = adapterFor(distroFx('debian-12-os-release'));
 const PROFILE = { name: 'lab', host: 'lab.test', port: 22, user: 'lab', auth: { kind: 'key', keyPath: '/k' }, hypervisor: { kind: 'qemu', vm: 'lab' } } as unknown as Profile;
 
 function contextFor(target: Partial<Target>, profile: Profile = PROFILE): StepContext {
-  return {
+  return withFreshFacts({
     profile,
     target: { profile, ...target } as Target,
     distro: debian,
@@ -50,7 +51,7 @@ function contextFor(target: Partial<Target>, profile: Profile = PROFILE): StepCo
     reboot: async () => {
       throw new Error('not used here');
     },
-  };
+  });
 }
 
 /** The failing checks the report offers a Fix link for, as the engine maps them. */

@@ -1,6 +1,9 @@
 import type { DistroAdapter } from '../../distro/types';
 import type { Target, TargetProbeItem } from '../../engine/target';
 import { HardenLabError } from '../../errors';
+import type { Facts } from '../../facts/cache';
+import { containerRuntimes, kernelRelease } from '../../facts/common';
+import { defineFact, type FactProvider } from '../../facts/provider';
 import { CONTAINER_ROOT_MODULES, OUR_FILE_NAME, RECOMMENDED_NAMES, canonicalModule } from './catalog';
 import { indexInfo, parseBoundDevices, parseDescriptions, parseDryRun, parseModinfo, parseModprobeRules, parseModuleIndex, parseMounts, parseProcModules, type LoadedModule } from './parse';
 import type { CandidateFacts, ModulesFacts } from './plan';
@@ -24,8 +27,6 @@ const MODPROBE_DIRS = ['/etc/modprobe.d', '/run/modprobe.d', '/usr/local/lib/mod
 const RULES_SCRIPT =
   'seen=" "; for d in "$@"; do for f in "$d"/*.conf; do [ -f "$f" ] || continue; b=${f##*/}; case "$seen" in *" $b "*) continue ;; esac; seen="$seen$b "; grep -Hn -E "^[[:space:]]*(install|blacklist)[[:space:]]" "$f"; done; done; true';
 
-const CONTAINERS_INSTALLED = 'for p in docker dockerd podman containerd; do command -v "$p" >/dev/null 2>&1 && echo "$p"; done; true';
-const CONTAINERS_RUNNING = 'for p in dockerd podman containerd conmon; do pidof "$p" >/dev/null 2>&1 && echo "$p"; done; true';
 
 export function ourPath(distro: Pick<DistroAdapter, 'modprobeDir'>): string {
   return `${distro.modprobeDir}/${OUR_FILE_NAME}`;
@@ -59,20 +60,21 @@ export function modulesProbeCommands(path: string): Record<string, string[]> {
     modules: ['cat', '/proc/modules'],
     devices: ['sh', '-c', DEVICES_SCRIPT],
     mounts: ['cat', '/proc/mounts'],
-    release: ['uname', '-r'],
     modulesDep: ['sh', '-c', 'cat "/lib/modules/$(uname -r)/modules.dep"'],
     modulesBuiltin: ['sh', '-c', 'cat "/lib/modules/$(uname -r)/modules.builtin"'],
     modprobeVersion: ['sh', '-c', 'modprobe --version 2>&1; true'],
     ourFile: ['cat', path],
     rules: ['sh', '-c', RULES_SCRIPT, 'sh', ...MODPROBE_DIRS],
     disabled: ['cat', '/proc/sys/kernel/modules_disabled'],
-    containersInstalled: ['sh', '-c', CONTAINERS_INSTALLED],
-    containersRunning: ['sh', '-c', CONTAINERS_RUNNING],
     ...dryRunCommands(RECOMMENDED_NAMES),
   };
 }
 
-/** The facts from the probe's answers; pure. A missing answer reads as a failed command. */
+/**
+ * The facts from the probe's answers; pure. A missing answer reads as a failed command. Kernel
+ * release and container runtimes are shared facts; recorded answers may carry them as
+ * release/containersInstalled/containersRunning.
+ */
 export function modulesFactsFrom(r: Record<string, TargetProbeItem | undefined>, path: string, kmodPackageNeeded: (modprobeVersion: string) => string | null): ModulesFacts {
   const item = (name: string): TargetProbeItem => r[name] ?? { code: -1, stdout: '' };
   const modprobeVersion = item('modprobeVersion').stdout.trim();
@@ -98,13 +100,24 @@ export function modulesFactsFrom(r: Record<string, TargetProbeItem | undefined>,
   };
 }
 
-export async function probeModules(target: Target, distro: Pick<DistroAdapter, 'modprobeDir' | 'kmodPackageNeeded'>): Promise<ModulesFacts> {
-  const path = ourPath(distro);
-  const r = await target.probe(modulesProbeCommands(path), { elevate: true, timeoutMs: 120_000 });
-  if (r.modules?.code !== 0) {
-    throw new HardenLabError('REMOTE_COMMAND_FAILED', `/proc/modules could not be read on ${target.profile.host}.`, { hint: 'Is this a Linux VM with loadable module support?' });
-  }
-  return modulesFactsFrom(r, path, (v) => distro.kmodPackageNeeded(v));
+export const modulesState = defineFact<ModulesFacts>({
+  id: 'modules.state',
+  commands: (env) => modulesProbeCommands(ourPath(env.distro)),
+  timeoutMs: 120_000,
+  parse(r, _second, env) {
+    if (r.modules?.code !== 0) {
+      throw new HardenLabError('REMOTE_COMMAND_FAILED', `/proc/modules could not be read on ${env.host}.`, { hint: 'Is this a Linux VM with loadable module support?' });
+    }
+    return modulesFactsFrom(r, ourPath(env.distro), (v) => env.distro.kmodPackageNeeded(v));
+  },
+});
+
+/** Every fact the step reads, for an operation to gather at once. */
+export const MODULES_FACTS: ReadonlyArray<FactProvider<unknown>> = [modulesState, kernelRelease, containerRuntimes];
+
+export async function probeModules(facts: Facts): Promise<ModulesFacts> {
+  const [state, release, containers] = await Promise.all([facts.get(modulesState), facts.get(kernelRelease), facts.get(containerRuntimes)]);
+  return { ...state, kernelRelease: release, containers };
 }
 
 /** modinfo and a dry run for names outside the recommended set (a person's explicit list); one round trip. */

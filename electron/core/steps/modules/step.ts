@@ -5,7 +5,7 @@ import type { TargetProbeItem } from '../../engine/target';
 import { RECOMMENDED_NAMES, canonicalModule } from './catalog';
 import { dryRunBlocks, isBuiltin, parseDryRun, parseProcModules } from './parse';
 import { chooseModules, inUse, planModules, type ModulesData, type ModulesFacts, type ModulesOptions } from './plan';
-import { lookupModules, probeModules } from './probe';
+import { lookupModules, MODULES_FACTS, probeModules } from './probe';
 
 export { loadedModules } from './probe';
 export type { LoadedModule } from './parse';
@@ -69,7 +69,8 @@ export const modulesStep: StepDefinition<ModulesFacts, ModulesOptions, ModulesDa
   // update-initramfs under software emulation takes minutes.
   applyTimeoutMs: 20 * 60_000,
 
-  probe: (ctx) => probeModules(ctx.target, ctx.distro),
+  facts: MODULES_FACTS,
+  probe: (ctx) => probeModules(ctx.facts),
 
   async plan(facts, options, ctx) {
     const names = [...new Set(options.modules.map(canonicalModule))].filter((m) => !(m in facts.candidates));

@@ -5,6 +5,7 @@ import type { Profile } from '../../../../shared/profile';
 import { adapterFor } from '../../distro/detect';
 import type { StepContext, StepPlanDraft } from '../../engine/step';
 import type { Target } from '../../engine/target';
+import { withFreshFacts } from '../../facts/testing';
 import { AUDITED_OPTIONS, SSHD_SETTINGS, sshOptions, valueOf, type SshOptions } from './settings';
 import { sshStep, type SshData } from './step';
 import { DEBIAN12_SSHD_CONFIG, sshdCopy, type SshdCopy } from './testing/sshd-copy';
@@ -23,7 +24,7 @@ afterEach(() => {
 function setUp(dropIns: Record<string, string> = {}): { copy: SshdCopy; ctx: StepContext } {
   const copy = sshdCopy({ '/etc/ssh/sshd_config': DEBIAN12_SSHD_CONFIG, ...dropIns });
   copies.push(copy);
-  const ctx: StepContext = {
+  const ctx: StepContext = withFreshFacts({
     profile: PROFILE,
     target: { profile: PROFILE, ...copy.target } as Target,
     distro: debian,
@@ -33,7 +34,7 @@ function setUp(dropIns: Record<string, string> = {}): { copy: SshdCopy; ctx: Ste
     reboot: async () => {
       throw new Error('not used here');
     },
-  };
+  });
   return { copy, ctx };
 }
 

@@ -1,4 +1,6 @@
 import { HardenLabError } from '../../errors';
+import { parseReadGlobs, readGlobsCommand } from '../../facts/files';
+import { answer, defineFact } from '../../facts/provider';
 import type { AuditCheckDraft, StepContext, StepDefinition, StepPlanDraft, VerifyCheck } from '../../engine/step';
 import { AUDITED_OPTIONS, desiredSettings, holds, settingFor, settingsFor, sshOptions, wanted, type SshOptions } from './settings';
 import { canonicalKey, canonicalValue, includePatterns, ourDirectives, parseSshdT, planSshdEdit, type DesiredSetting, type SshdFile } from './sshd-config';
@@ -38,39 +40,34 @@ function inEffect(d: Pick<DesiredSetting, 'keyword' | 'value'>, options: SshOpti
   return value !== undefined && canonicalValue(d.keyword, value) === canonicalValue(d.keyword, d.value);
 }
 
-/** Reads sshd_config and every file its Include lines name, then sshd -T. Two round trips. */
-export async function probeSsh(ctx: StepContext): Promise<SshFacts> {
-  const first = await ctx.target.probe(
-    {
-      main: ['cat', MAIN],
-      effective: [SSHD, '-T'],
-      conn: ['sh', '-c', 'printf %s "$SSH_CONNECTION"'],
-    },
-    { elevate: true },
-  );
-  if (first.main.code !== 0) throw new HardenLabError('REMOTE_COMMAND_FAILED', `${MAIN} could not be read on ${ctx.profile.host}.`, { hint: 'Is the OpenSSH server installed?' });
-  const main = first.main.stdout;
-  const patterns = includePatterns(main);
-  const files: SshdFile[] = [{ path: MAIN, content: main }];
-  if (patterns.length > 0) {
-    // The patterns come from the VM's own sshd_config; the remote shell expands them as sshd would.
-    const list = await ctx.target.exec(['sh', '-c', 'for p in "$@"; do for f in $p; do [ -f "$f" ] && printf "%s\\n" "$f"; done; done; true', 'sh', ...patterns], { elevate: true });
-    const paths = [...new Set(list.stdout.split('\n').filter(Boolean))];
-    if (paths.length > 0) {
-      const contents = await ctx.target.probe(Object.fromEntries(paths.map((p, i) => [`f${i}`, ['cat', p]])), { elevate: true });
-      paths.forEach((p, i) => {
-        const r = contents[`f${i}`];
-        if (r && r.code === 0) files.push({ path: p, content: r.stdout });
-      });
-    }
-  }
-  const eff = parseSshdT(first.effective.stdout);
-  return {
-    files,
-    effective: Object.fromEntries(eff),
-    sshConnection: first.conn.stdout.trim(),
-    ...(first.effective.code !== 0 ? { sshdTError: first.effective.stderr?.trim() ?? 'sshd -T failed' } : {}),
-  };
+/**
+ * sshd_config, sshd -T and this session's address in the first round trip;
+ * every file its Include lines name (expanded by the remote shell, as sshd
+ * would) listed and read in the second, batched with the other steps' facts.
+ */
+export const sshdState = defineFact<SshFacts>({
+  id: 'sshd.state',
+  commands: () => ({ main: ['cat', MAIN], effective: [SSHD, '-T'], conn: ['sh', '-c', 'printf %s "$SSH_CONNECTION"'] }),
+  then(first) {
+    const patterns = first.main?.code === 0 ? includePatterns(first.main.stdout) : [];
+    return patterns.length > 0 ? { included: readGlobsCommand(patterns) } : undefined;
+  },
+  parse(first, second, env) {
+    const main = answer(first, 'main');
+    if (main.code !== 0) throw new HardenLabError('REMOTE_COMMAND_FAILED', `${MAIN} could not be read on ${env.host}.`, { hint: 'Is the OpenSSH server installed?' });
+    const files: SshdFile[] = [{ path: MAIN, content: main.stdout }, ...parseReadGlobs(answer(second, 'included').stdout).filter((f) => f.path !== MAIN)];
+    const effective = answer(first, 'effective');
+    return {
+      files,
+      effective: Object.fromEntries(parseSshdT(effective.stdout)),
+      sshConnection: answer(first, 'conn').stdout.trim(),
+      ...(effective.code !== 0 ? { sshdTError: effective.stderr?.trim() || 'sshd -T failed' } : {}),
+    };
+  },
+});
+
+export function probeSsh(ctx: StepContext): Promise<SshFacts> {
+  return ctx.facts.get(sshdState);
 }
 
 function connectionSpec(user: string, sshConnection: string): string {
@@ -107,6 +104,7 @@ export const sshStep: StepDefinition<SshFacts, SshOptions, SshData> = {
   ],
   applyTimeoutMs: 2 * 60_000,
 
+  facts: [sshdState],
   probe: probeSsh,
 
   plan(facts, options, ctx): StepPlanDraft<SshData> {

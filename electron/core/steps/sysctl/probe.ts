@@ -1,18 +1,21 @@
 import type { DistroAdapter } from '../../distro/types';
 import type { Target, TargetProbeItem } from '../../engine/target';
 import { HardenLabError } from '../../errors';
+import type { Facts } from '../../facts/cache';
+import { containerRuntimes, kernelRelease, systemdInit } from '../../facts/common';
+import { parseReadGlobs, readGlobsCommand } from '../../facts/files';
+import { answer, defineFact, type FactProvider } from '../../facts/provider';
 import { OUR_FILE_NAME, SYSCTL_DIRS } from './catalog';
 import { parseSysctlAll, type ConfFile } from './parse';
 import type { SysctlFacts } from './plan';
 
 /**
- * The I/O side of the sysctl step: two round trips, elevated (sysctl lives
- * in sbin, and a few keys are readable by root only). The first reads every
- * value and lists the config files; the second reads those files.
+ * The sysctl step's facts, declared for the fact layer (facts/): every value
+ * (`sysctl -a`, as root: a few keys are root-only), every config file listed
+ * and read in the same command, our own file, and whether the kernel has
+ * Debian's perf_event restriction. Kernel release, container runtimes and
+ * the init come from the shared facts, read once for every step.
  */
-const LIST_FILES = 'for d in "$@"; do for f in "$d"/*.conf; do [ -f "$f" ] && printf "%s\\n" "$f"; done; done; [ -f /etc/sysctl.conf ] && echo /etc/sysctl.conf; true';
-const CONTAINERS_INSTALLED = 'for p in docker dockerd podman containerd; do command -v "$p" >/dev/null 2>&1 && echo "$p"; done; true';
-const CONTAINERS_RUNNING = 'for p in dockerd podman containerd conmon; do pidof "$p" >/dev/null 2>&1 && echo "$p"; done; true';
 // Debian's and Ubuntu's patch that gives perf_event_paranoid = 3 its meaning.
 const PERF_RESTRICT = '{ cat "/boot/config-$(uname -r)" 2>/dev/null || zcat /proc/config.gz 2>/dev/null; } | grep -c "^CONFIG_SECURITY_PERF_EVENTS_RESTRICT=y"; true';
 
@@ -20,54 +23,58 @@ export function ourPath(distro: Pick<DistroAdapter, 'sysctlDir'>): string {
   return `${distro.sysctlDir}/${OUR_FILE_NAME}`;
 }
 
+/** The files systemd-sysctl and procps read, in their directory order; /etc/sysctl.conf last. */
+export const SYSCTL_FILE_PATTERNS = [...SYSCTL_DIRS.map((d) => `${d}/*.conf`), '/etc/sysctl.conf'];
+
 export function sysctlProbeCommands(path: string): Record<string, string[]> {
   return {
     all: ['sysctl', '-a'],
-    files: ['sh', '-c', LIST_FILES, 'sh', ...SYSCTL_DIRS],
+    files: readGlobsCommand(SYSCTL_FILE_PATTERNS),
     ourFile: ['cat', path],
-    systemd: ['test', '-d', '/run/systemd/system'],
-    release: ['uname', '-r'],
-    containersInstalled: ['sh', '-c', CONTAINERS_INSTALLED],
-    containersRunning: ['sh', '-c', CONTAINERS_RUNNING],
     perfRestrict: ['sh', '-c', PERF_RESTRICT],
   };
 }
 
-function lines(item: TargetProbeItem | undefined): string[] {
-  return (item?.stdout ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
-}
+type SysctlState = Pick<SysctlFacts, 'values' | 'files' | 'ourPath' | 'ourFile' | 'perfRestrict'>;
 
-/** The facts from the probe's answers and the files' contents; pure. */
-export function sysctlFactsFrom(r: Record<string, TargetProbeItem | undefined>, files: ConfFile[], path: string): SysctlFacts {
-  const ourFile = r.ourFile?.code === 0 ? r.ourFile.stdout : null;
+function stateFrom(r: Record<string, TargetProbeItem | undefined>, files: ConfFile[], path: string): SysctlState {
   return {
-    kernelRelease: r.release?.stdout.trim() ?? '',
-    values: Object.fromEntries(parseSysctlAll(r.all?.stdout ?? '')),
+    values: Object.fromEntries(parseSysctlAll(answer(r, 'all').stdout)),
     files,
     ourPath: path,
-    ourFile,
-    systemd: r.systemd?.code === 0,
-    containers: { installed: lines(r.containersInstalled), running: lines(r.containersRunning) },
+    ourFile: r.ourFile?.code === 0 ? r.ourFile.stdout : null,
     perfRestrict: Number(r.perfRestrict?.stdout.trim() || '0') > 0,
   };
 }
 
-export async function probeSysctl(target: Target, distro: Pick<DistroAdapter, 'sysctlDir'>): Promise<SysctlFacts> {
-  const path = ourPath(distro);
-  const r = await target.probe(sysctlProbeCommands(path), { elevate: true, timeoutMs: 60_000 });
-  if (!r.all?.stdout.trim()) {
-    throw new HardenLabError('REMOTE_COMMAND_FAILED', `\`sysctl -a\` gave nothing on ${target.profile.host}.`, { hint: 'Is procps (or busybox sysctl) installed on the VM?' });
-  }
-  const paths = [...new Set(lines(r.files))];
-  const files: ConfFile[] = [];
-  if (paths.length > 0) {
-    const contents = await target.probe(Object.fromEntries(paths.map((p, i) => [`f${i}`, ['cat', p]])), { elevate: true });
-    paths.forEach((p, i) => {
-      const c = contents[`f${i}`];
-      if (c && c.code === 0) files.push({ path: p, content: c.stdout });
-    });
-  }
-  return sysctlFactsFrom(r, files, path);
+export const sysctlState = defineFact<SysctlState>({
+  id: 'sysctl.state',
+  commands: (env) => sysctlProbeCommands(ourPath(env.distro)),
+  parse(r, _second, env) {
+    if (!r.all?.stdout.trim()) {
+      throw new HardenLabError('REMOTE_COMMAND_FAILED', `\`sysctl -a\` gave nothing on ${env.host}.`, { hint: 'Is procps (or busybox sysctl) installed on the VM?' });
+    }
+    return stateFrom(r, parseReadGlobs(answer(r, 'files').stdout), ourPath(env.distro));
+  },
+});
+
+/** Every fact the step reads, for an operation to gather at once. */
+export const SYSCTL_FACTS: ReadonlyArray<FactProvider<unknown>> = [sysctlState, kernelRelease, containerRuntimes, systemdInit];
+
+/** The facts from recorded answers (the old single-probe names) and files; pure, for tests. */
+export function sysctlFactsFrom(r: Record<string, TargetProbeItem | undefined>, files: ConfFile[], path: string): SysctlFacts {
+  const lines = (n: string) => answer(r, n).stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  return {
+    ...stateFrom(r, files, path),
+    kernelRelease: r.release?.stdout.trim() ?? '',
+    systemd: r.systemd?.code === 0,
+    containers: { installed: lines('containersInstalled'), running: lines('containersRunning') },
+  };
+}
+
+export async function probeSysctl(facts: Facts): Promise<SysctlFacts> {
+  const [state, release, containers, systemd] = await Promise.all([facts.get(sysctlState), facts.get(kernelRelease), facts.get(containerRuntimes), facts.get(systemdInit)]);
+  return { ...state, kernelRelease: release, containers, systemd };
 }
 
 /** `sysctl -n KEY` for each key, one round trip: the live values, exactly as the kernel reports them. */

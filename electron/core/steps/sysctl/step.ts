@@ -4,7 +4,7 @@ import type { AuditCheckDraft, StepDefinition, VerifyCheck } from '../../engine/
 import { ALL_SETTINGS } from './catalog';
 import { normalizeValue } from './parse';
 import { desiredValue, planSysctl, satisfied, type SysctlData, type SysctlFacts, type SysctlOptions } from './plan';
-import { probeSysctl, readSysctls } from './probe';
+import { probeSysctl, readSysctls, SYSCTL_FACTS } from './probe';
 
 /**
  * Kernel hardening sysctls: one file in sysctl.d named to be read last, a
@@ -71,7 +71,8 @@ export const sysctlStep: StepDefinition<SysctlFacts, SysctlOptions, SysctlData> 
   ],
   applyTimeoutMs: 2 * 60_000,
 
-  probe: (ctx) => probeSysctl(ctx.target, ctx.distro),
+  facts: SYSCTL_FACTS,
+  probe: (ctx) => probeSysctl(ctx.facts),
 
   plan: (facts, options, ctx) => planSysctl(facts, options, ctx.distro),
 
