@@ -1,4 +1,4 @@
-import { HardenLabError, isHardenLabError } from '../errors';
+import { HardenLabError } from '../errors';
 import type { HypervisorDriver, HypervisorKind } from './types';
 import { createVirtualBoxDriver } from './virtualbox';
 import { createQemuDriver } from './qemu/index';
@@ -10,14 +10,7 @@ export type DriverLoader = () => Promise<HypervisorDriver>;
 
 export interface DriverRegistry {
   getDriver(kind: HypervisorKind): Promise<HypervisorDriver>;
-  /**
-   * Every driver, in a stable order (virtualbox, qemu). A driver whose
-   * hypervisor is not installed is included: its availability() says so.
-   */
-  allDrivers(): Promise<HypervisorDriver[]>;
 }
-
-export const HYPERVISOR_KINDS: readonly HypervisorKind[] = ['virtualbox', 'qemu'];
 
 export const DEFAULT_LOADERS: Record<HypervisorKind, DriverLoader> = {
   virtualbox: async () => createVirtualBoxDriver(),
@@ -38,26 +31,5 @@ export function createDriverRegistry(loaders: Record<HypervisorKind, DriverLoade
     }
     return p;
   };
-  const allDrivers = async (): Promise<HypervisorDriver[]> => {
-    const out: HypervisorDriver[] = [];
-    for (const kind of HYPERVISOR_KINDS) {
-      try {
-        out.push(await getDriver(kind));
-      } catch (e) {
-        if (!(isHardenLabError(e) && e.code === 'NOT_IMPLEMENTED')) throw e;
-      }
-    }
-    return out;
-  };
-  return { getDriver, allDrivers };
-}
-
-const defaultRegistry = createDriverRegistry();
-
-export function getDriver(kind: HypervisorKind): Promise<HypervisorDriver> {
-  return defaultRegistry.getDriver(kind);
-}
-
-export function allDrivers(): Promise<HypervisorDriver[]> {
-  return defaultRegistry.allDrivers();
+  return { getDriver };
 }

@@ -24,11 +24,6 @@ export function markKvmBroken(detail: string): void {
   kvmProbe = { ok: false, detail };
 }
 
-/** Forget the KVM verdict (tests; or after the user fixed /dev/kvm). */
-export function resetAccelCache(): void {
-  kvmProbe = undefined;
-}
-
 export interface AccelChoice {
   accel: Accel;
   note: string;
