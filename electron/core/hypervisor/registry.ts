@@ -1,3 +1,4 @@
+import { HYPERVISOR_KIND_NAMES } from '../../../shared/hypervisor-kinds';
 import { HardenLabError } from '../errors';
 import type { HypervisorDriver, HypervisorKind } from './types';
 import { createVirtualBoxDriver } from './virtualbox';
@@ -21,7 +22,7 @@ export function createDriverRegistry(loaders: Record<HypervisorKind, DriverLoade
   const instances = new Map<HypervisorKind, Promise<HypervisorDriver>>();
   const getDriver = (kind: HypervisorKind): Promise<HypervisorDriver> => {
     const loader = loaders[kind] as DriverLoader | undefined;
-    if (!loader) return Promise.reject(new HardenLabError('BAD_INPUT', `"${String(kind)}" is not a hypervisor Harden Lab knows (virtualbox, qemu).`));
+    if (!loader) return Promise.reject(new HardenLabError('BAD_INPUT', `"${String(kind)}" is not a hypervisor Harden Lab knows (${HYPERVISOR_KIND_NAMES.join(', ')}).`));
     let p = instances.get(kind);
     if (!p) {
       p = loader();
