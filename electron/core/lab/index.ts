@@ -312,7 +312,4 @@ export async function listLabs(opts: { home?: string; cache?: string } = {}): Pr
 export { ensureImage, type EnsureImageResult, type BuildImageOptions } from './image/build';
 export { findImage, type CachedImage, type ImageInfo } from './image/cache';
 export { imageKey, LAB_RECIPE } from './image/recipe';
-export { readInstance, requireInstance, instancePaths, listInstanceNames, type InstanceRecord } from '../hypervisor/qemu/instance/instance-store';
-export { startInstance, stopInstance, isInstanceRunning, type StopOutcome } from '../hypervisor/qemu/instance/boot';
-export { waitForLabSsh, labSshOptions } from '../hypervisor/qemu/instance/ready';
 export { LAB_USER };
