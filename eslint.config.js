@@ -11,6 +11,9 @@ import { builtinModules } from 'node:module';
  *   renderer/        no Node, no Electron, nothing from electron/
  *   electron/core/   never 'electron', nothing from main/, preload/, server/, cli/, renderer/
  *   electron/preload only 'electron' and shared/
+ * and inside the core, its inner layers:
+ *   electron/core/hypervisor/  nothing from lab/, api/, engine/, steps/ (lab uses the drivers, not the reverse)
+ *   electron/core/engine/      nothing from api/ (the API is the door onto the engine)
  */
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const noNode = { paths: nodeBuiltins.map((name) => ({ name, message: 'This layer runs without Node: no Node built-ins here.' })) };
@@ -19,6 +22,12 @@ const noElectronPaths = [
   { name: 'electron/main', message: 'Only electron/main may import electron.' },
   { name: 'electron/renderer', message: 'Only electron/preload may import electron.' },
 ];
+
+const corePatterns = [
+  { group: ['**/main/**', '**/preload/**', '**/server/**', '**/cli/**', '**/renderer/**'], message: 'electron/core is plain Node: it never imports Electron, the doors, or the UI.' },
+];
+/** A folder and everything in it, whether imported as `../x` or `../x/y`. */
+const folders = (...names) => names.flatMap((n) => [`**/${n}`, `**/${n}/**`]);
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.vite/**', 'out/**', 'dist/**', 'e2e/artifacts/**', 'e2e/results/**', 'bench/results/**'] },
@@ -65,11 +74,37 @@ export default tseslint.config(
   {
     files: ['electron/core/**/*.ts'],
     rules: {
+      'no-restricted-imports': ['error', { paths: noElectronPaths, patterns: corePatterns }],
+    },
+  },
+  // The blocks below replace the core's rule for their files (flat config takes
+  // the last options), so each repeats corePatterns before adding its own.
+  {
+    files: ['electron/core/hypervisor/**/*.ts'],
+    rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: noElectronPaths,
-          patterns: [{ group: ['**/main/**', '**/preload/**', '**/server/**', '**/cli/**', '**/renderer/**'], message: 'electron/core is plain Node: it never imports Electron, the doors, or the UI.' }],
+          patterns: [
+            ...corePatterns,
+            { group: folders('lab', 'api', 'engine', 'steps'), message: 'A hypervisor driver stands alone: lab/, api/, engine/ and steps/ use it, never the reverse.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['electron/core/engine/**/*.ts'],
+    // engine.ts (and its test, which builds a real bus) still take EventBus from
+    // ../api/events; these two exemptions go when the bus moves down.
+    ignores: ['electron/core/engine/engine.ts', 'electron/core/engine/engine.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: noElectronPaths,
+          patterns: [...corePatterns, { group: folders('api'), message: 'The engine does not know its door: electron/core/api imports the engine, never the reverse.' }],
         },
       ],
     },

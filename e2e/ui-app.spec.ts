@@ -6,6 +6,7 @@
  * and no CSP violation; screenshots of each screen go to e2e/artifacts.
  */
 import type { Page } from '@playwright/test';
+import type { HypervisorKind } from '../shared/hypervisor-kinds';
 import { expect, expectCleanPage, screenshot, startServer, test, type ServeHandle } from './fixtures';
 
 /**
@@ -26,7 +27,7 @@ test.beforeEach(async ({ app }) => {
 });
 
 /** Adds a connection through the real "Connect to a host" form and returns once it is saved. */
-async function addManualConnection(app: Page, opts: { name: string; port: string; hypervisor?: 'virtualbox' | 'qemu'; vm?: string }): Promise<void> {
+async function addManualConnection(app: Page, opts: { name: string; port: string; hypervisor?: HypervisorKind; vm?: string }): Promise<void> {
   const onFirstRun = await app.getByRole('heading', { level: 1, name: 'Welcome to Harden Lab' }).isVisible();
   if (!onFirstRun) {
     await app.keyboard.press('Alt+7');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BenchRunSchema } from './docker-bench';
+import { HYPERVISOR_KIND_NAMES } from './hypervisor-kinds';
 
 /**
  * Domain shapes that cross a process boundary. The zod schema is the single
@@ -15,7 +16,7 @@ export const ErrorInfoSchema = z.object({
 });
 export type ErrorInfoShape = z.infer<typeof ErrorInfoSchema>;
 
-export const HypervisorKindSchema = z.enum(['virtualbox', 'qemu']);
+export const HypervisorKindSchema = z.enum(HYPERVISOR_KIND_NAMES);
 
 export const VmStateSchema = z.enum(['running', 'paused', 'stopped', 'saved', 'aborted', 'starting', 'stopping', 'saving', 'restoring', 'unknown']);
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HYPERVISOR_KIND_NAMES } from './hypervisor-kinds';
 import { NAME_PATTERNS } from './names';
 
 /**
@@ -17,7 +18,7 @@ export const AuthSchema = z.discriminatedUnion('kind', [
 export type Auth = z.infer<typeof AuthSchema>;
 
 export const HypervisorRefSchema = z.object({
-  kind: z.enum(['virtualbox', 'qemu']),
+  kind: z.enum(HYPERVISOR_KIND_NAMES),
   /** VirtualBox VM name or UUID; for QEMU the lab instance name. */
   vm: z.string().min(1).max(200),
 });

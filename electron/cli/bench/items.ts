@@ -5,9 +5,9 @@ import type { HypervisorDriver } from '../../core/hypervisor/types';
 import { DISK_NODE } from '../../core/hypervisor/qemu/args';
 import { withQmp } from '../../core/hypervisor/qemu/qmp-client';
 import { loadLive } from '../../core/hypervisor/qemu/snapshot-ops';
-import { readInstance } from '../../core/lab/instance-store';
+import { readInstance } from '../../core/hypervisor/qemu/instance/instance-store';
 import type { LabProfileInfo } from '../../core/lab/index';
-import { labSshOptions, sshBinary } from '../../core/lab/ready';
+import { labSshOptions, sshBinary } from '../../core/hypervisor/qemu/instance/ready';
 import { run } from '../../core/proc';
 import { ALL_STEPS } from '../../core/steps/registry';
 

@@ -1,5 +1,6 @@
 import { pinAfterClientSave, ProfileSchema, type Profile } from '../../../shared/profile';
 import type { LabInfoShape, VmInfoShape } from '../../../shared/domain';
+import { HYPERVISOR_KIND_NAMES, type HypervisorKind } from '../../../shared/hypervisor-kinds';
 import { runDoctor } from '../doctor';
 import { HardenLabError, toErrorInfo } from '../errors';
 import { exportExperiment } from '../engine/report';
@@ -141,8 +142,8 @@ export function createHandlers(s: CoreServices): Handlers {
 
     'vm.list': async (req) => {
       const vms: VmInfoShape[] = [];
-      const unavailable: Array<{ hypervisor: 'virtualbox' | 'qemu'; reason: string }> = [];
-      const kinds = req.hypervisor ? [req.hypervisor] : (['virtualbox', 'qemu'] as const);
+      const unavailable: Array<{ hypervisor: HypervisorKind; reason: string }> = [];
+      const kinds = req.hypervisor ? [req.hypervisor] : HYPERVISOR_KIND_NAMES;
       for (const kind of kinds) {
         try {
           const driver = await s.drivers.getDriver(kind);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { labExecOk, labTestContext } from '../lab/testing';
-import { labSshOptions } from '../lab/ready';
+import { labSshOptions } from '../hypervisor/qemu/instance/ready';
 import { run } from '../proc';
 import { useCleanLab } from '../testing/lab-core';
 import { exportExperiment } from './report';

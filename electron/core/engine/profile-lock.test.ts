@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PlanShape } from '../../../shared/domain';
 import { parseLockOwner } from '../file-lock';
-import { withLabLock } from '../lab/lab-lock';
+import { withLabLock } from '../hypervisor/qemu/instance/lab-lock';
 import { ProfileStore } from '../profiles';
 import { sleep } from '../sleep';
 import { Journal } from './journal';

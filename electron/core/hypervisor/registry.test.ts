@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { HardenLabError } from '../errors';
-import { createDriverRegistry, getDriver, type DriverLoader } from './registry';
+import { createDriverRegistry, type DriverLoader } from './registry';
 import type { HypervisorDriver, HypervisorKind } from './types';
 import { VirtualBoxDriver } from './virtualbox';
 
 describe('driver registry', () => {
   it('returns the one VirtualBox driver', async () => {
-    const a = await getDriver('virtualbox');
+    const registry = createDriverRegistry();
+    const a = await registry.getDriver('virtualbox');
     expect(a).toBeInstanceOf(VirtualBoxDriver);
     expect(a.kind).toBe('virtualbox');
-    expect(await getDriver('virtualbox')).toBe(a);
+    expect(await registry.getDriver('virtualbox')).toBe(a);
   });
 
   it('loads each driver once, and tries again after a failed load', async () => {
@@ -29,9 +30,10 @@ describe('driver registry', () => {
       },
     };
     const registry = createDriverRegistry(loaders);
-    expect(await registry.allDrivers()).toEqual([vbox]);
-    expect(await registry.allDrivers()).toEqual([vbox, qemu]);
+    expect(await registry.getDriver('virtualbox')).toBe(vbox);
+    await expect(registry.getDriver('qemu')).rejects.toMatchObject({ code: 'NOT_IMPLEMENTED' });
     expect(await registry.getDriver('qemu')).toBe(qemu);
+    expect(await registry.getDriver('virtualbox')).toBe(vbox);
     expect([vboxLoads, qemuLoads]).toEqual([1, 2]);
   });
 
@@ -42,7 +44,7 @@ describe('driver registry', () => {
       },
       qemu: async () => ({ kind: 'qemu' }) as HypervisorDriver,
     });
-    await expect(registry.allDrivers()).rejects.toThrow('boom');
+    await expect(registry.getDriver('virtualbox')).rejects.toThrow('boom');
     await expect(registry.getDriver('hyperv' as HypervisorKind)).rejects.toMatchObject({ code: 'BAD_INPUT' });
   });
 });

@@ -1,4 +1,5 @@
-import { HardenLabError, isHardenLabError } from '../errors';
+import { HYPERVISOR_KIND_NAMES } from '../../../shared/hypervisor-kinds';
+import { HardenLabError } from '../errors';
 import type { HypervisorDriver, HypervisorKind } from './types';
 import { createVirtualBoxDriver } from './virtualbox';
 import { createQemuDriver } from './qemu/index';
@@ -10,14 +11,7 @@ export type DriverLoader = () => Promise<HypervisorDriver>;
 
 export interface DriverRegistry {
   getDriver(kind: HypervisorKind): Promise<HypervisorDriver>;
-  /**
-   * Every driver, in a stable order (virtualbox, qemu). A driver whose
-   * hypervisor is not installed is included: its availability() says so.
-   */
-  allDrivers(): Promise<HypervisorDriver[]>;
 }
-
-export const HYPERVISOR_KINDS: readonly HypervisorKind[] = ['virtualbox', 'qemu'];
 
 export const DEFAULT_LOADERS: Record<HypervisorKind, DriverLoader> = {
   virtualbox: async () => createVirtualBoxDriver(),
@@ -28,7 +22,7 @@ export function createDriverRegistry(loaders: Record<HypervisorKind, DriverLoade
   const instances = new Map<HypervisorKind, Promise<HypervisorDriver>>();
   const getDriver = (kind: HypervisorKind): Promise<HypervisorDriver> => {
     const loader = loaders[kind] as DriverLoader | undefined;
-    if (!loader) return Promise.reject(new HardenLabError('BAD_INPUT', `"${String(kind)}" is not a hypervisor Harden Lab knows (virtualbox, qemu).`));
+    if (!loader) return Promise.reject(new HardenLabError('BAD_INPUT', `"${String(kind)}" is not a hypervisor Harden Lab knows (${HYPERVISOR_KIND_NAMES.join(', ')}).`));
     let p = instances.get(kind);
     if (!p) {
       p = loader();
@@ -38,26 +32,5 @@ export function createDriverRegistry(loaders: Record<HypervisorKind, DriverLoade
     }
     return p;
   };
-  const allDrivers = async (): Promise<HypervisorDriver[]> => {
-    const out: HypervisorDriver[] = [];
-    for (const kind of HYPERVISOR_KINDS) {
-      try {
-        out.push(await getDriver(kind));
-      } catch (e) {
-        if (!(isHardenLabError(e) && e.code === 'NOT_IMPLEMENTED')) throw e;
-      }
-    }
-    return out;
-  };
-  return { getDriver, allDrivers };
-}
-
-const defaultRegistry = createDriverRegistry();
-
-export function getDriver(kind: HypervisorKind): Promise<HypervisorDriver> {
-  return defaultRegistry.getDriver(kind);
-}
-
-export function allDrivers(): Promise<HypervisorDriver[]> {
-  return defaultRegistry.allDrivers();
+  return { getDriver };
 }

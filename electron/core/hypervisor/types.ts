@@ -4,7 +4,9 @@
  * thin adapters. Names coming from a person are checked with the patterns in
  * shared/names.ts before they reach a driver.
  */
-export type HypervisorKind = 'virtualbox' | 'qemu';
+import type { HypervisorKind } from '../../../shared/hypervisor-kinds';
+
+export type { HypervisorKind };
 
 export type VmState =
   | 'running'

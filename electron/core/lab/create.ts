@@ -5,9 +5,9 @@ import { HardenLabError } from '../errors';
 import type { ProgressFn } from '../hypervisor/types';
 import type { CachedImage } from './image/cache';
 import { FW_CFG_AUTHORIZED_KEYS } from './image/guest-files';
-import { instancePaths, labsDir, writeJsonAtomic, type InstanceRecord } from './instance-store';
+import { instancePaths, knownHostsAlias, labsDir, writeJsonAtomic, type InstanceRecord } from '../hypervisor/qemu/instance/instance-store';
 import { ensureOperatorKey, generateHostKeys } from './keys';
-import { pidAlive } from './lock';
+import { pidAlive } from '../file-lock';
 
 /**
  * Creates a lab instance from the cached image.
@@ -31,10 +31,6 @@ export interface CreateInstanceOptions {
   onProgress?: ProgressFn;
   memoryMiB?: number;
   cpus?: number;
-}
-
-export function knownHostsAlias(name: string): string {
-  return `hardenlab-${name}`;
 }
 
 /** known_hosts lines under a port-independent alias (used with ssh -o HostKeyAlias). */

@@ -8,14 +8,14 @@ import { readSnapshotMeta } from '../hypervisor/qemu/snapshot-store';
 import { vmStateFrom } from '../hypervisor/qemu/state';
 import type { ProgressFn, VmState } from '../hypervisor/types';
 import { withQmp } from '../hypervisor/qemu/qmp-client';
-import { isInstanceRunning, markKvmBroken, queryRunStatus, startInstance, stopInstance, type StopOutcome } from './boot';
+import { isInstanceRunning, markKvmBroken, queryRunStatus, startInstance, stopInstance, type StopOutcome } from '../hypervisor/qemu/instance/boot';
 import { createInstance, LAB_USER } from './create';
 import { findImage, imagesDir } from './image/cache';
 import { ensureImage } from './image/build';
 import { imageKey } from './image/recipe';
-import { assertLabName, instancePaths, listInstanceNames, readInstance, requireInstance, updateInstance, type InstanceRecord } from './instance-store';
-import { withLabLock } from './lab-lock';
-import { GuestStoppedError, waitForLabSsh } from './ready';
+import { assertLabName, instancePaths, listInstanceNames, readInstance, requireInstance, updateInstance, type InstanceRecord } from '../hypervisor/qemu/instance/instance-store';
+import { withLabLock } from '../hypervisor/qemu/instance/lab-lock';
+import { GuestStoppedError, waitForLabSsh } from '../hypervisor/qemu/instance/ready';
 
 /**
  * The disposable lab VM: build the image once, create an instance from it,
@@ -312,7 +312,4 @@ export async function listLabs(opts: { home?: string; cache?: string } = {}): Pr
 export { ensureImage, type EnsureImageResult, type BuildImageOptions } from './image/build';
 export { findImage, type CachedImage, type ImageInfo } from './image/cache';
 export { imageKey, LAB_RECIPE } from './image/recipe';
-export { readInstance, requireInstance, instancePaths, listInstanceNames, type InstanceRecord } from './instance-store';
-export { startInstance, stopInstance, isInstanceRunning, type StopOutcome } from './boot';
-export { waitForLabSsh, labSshOptions } from './ready';
 export { LAB_USER };

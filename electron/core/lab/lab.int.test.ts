@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { Client } from 'ssh2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ProfileStore } from '../profiles';
-import { instancePaths, labDestroy, labStatus, labUp, listLabs } from './index';
+import { instancePaths } from '../hypervisor/qemu/instance/instance-store';
+import { labDestroy, labStatus, labUp, listLabs } from './index';
 import { labDriver, labExec, labExecOk, labTestContext } from './testing';
 
 /**

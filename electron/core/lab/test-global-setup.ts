@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { DriverProgress } from '../hypervisor/types';
-import { labDestroy, labUp, listInstanceNames, readInstance } from './index';
+import { listInstanceNames, readInstance } from '../hypervisor/qemu/instance/instance-store';
+import { labDestroy, labUp } from './index';
 import { chooseTestHome, claimTestHome, releaseTestHome, sweepAbandonedRunHomes, uniqueRunSuffix } from './test-home';
 import type { LabTestInfo } from './testing';
 

@@ -5,7 +5,7 @@ import { run, type RunResult } from '../proc';
 import { createQemuDriver } from '../hypervisor/qemu/driver';
 import type { HypervisorDriver } from '../hypervisor/types';
 import type { LabProfileInfo } from './index';
-import { labSshOptions, sshBinary } from './ready';
+import { labSshOptions, sshBinary } from '../hypervisor/qemu/instance/ready';
 
 /**
  * What integration tests get from the lab VM that test-global-setup.ts

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { HYPERVISOR_KINDS, hypervisorLabel, type HypervisorKind } from '../../../shared/hypervisor-kinds';
 import { ProfileSchema, type Profile } from '../../../shared/profile';
 import { useApp } from '../store';
 
@@ -9,7 +10,7 @@ export interface ProfileDraft {
   user: string;
   authKind: 'key' | 'agent' | 'password';
   keyPath: string;
-  hypervisor: '' | 'virtualbox' | 'qemu';
+  hypervisor: '' | HypervisorKind;
   vm: string;
   elevation: 'auto' | 'sudo' | 'doas' | 'none';
 }
@@ -66,7 +67,7 @@ export function ProfileForm({
 }: {
   initial?: Partial<ProfileDraft>;
   origin?: Origin;
-  fixedHypervisor?: { kind: 'virtualbox' | 'qemu'; vm: string; label: string };
+  fixedHypervisor?: { kind: HypervisorKind; vm: string; label: string };
   title?: string;
   submitLabel?: string;
   onSaved?: (p: Profile) => void;
@@ -124,7 +125,7 @@ export function ProfileForm({
       <h2>{title}</h2>
       {fixedHypervisor && (
         <p className="muted">
-          For the {fixedHypervisor.kind === 'virtualbox' ? 'VirtualBox' : 'QEMU'} VM <strong>{fixedHypervisor.label}</strong>: snapshots and revert go through its hypervisor.
+          For the {hypervisorLabel(fixedHypervisor.kind)} VM <strong>{fixedHypervisor.label}</strong>: snapshots and revert go through its hypervisor.
         </p>
       )}
       {errors.form && (
@@ -154,8 +155,11 @@ export function ProfileForm({
             'Hypervisor',
             <select id="f-hypervisor" value={draft.hypervisor} onChange={(e) => set('hypervisor', e.target.value as ProfileDraft['hypervisor'])}>
               <option value="">None (no snapshots)</option>
-              <option value="virtualbox">VirtualBox</option>
-              <option value="qemu">QEMU lab VM</option>
+              {HYPERVISOR_KINDS.map((h) => (
+                <option key={h.kind} value={h.kind}>
+                  {h.label}
+                </option>
+              ))}
             </select>,
             'Snapshots and one-click revert need the hypervisor.',
           )}

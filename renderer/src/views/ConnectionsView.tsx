@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { hypervisorLabel } from '../../../shared/hypervisor-kinds';
 import type { Profile } from '../../../shared/profile';
 import { call, errorText, type ErrorView } from '../api/client';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -9,7 +10,7 @@ import { SetupChoices } from './firstrun/SetupChoices';
 
 function describe(p: Profile): string {
   const auth = p.auth.kind === 'key' ? `key ${p.auth.keyPath}` : p.auth.kind === 'agent' ? 'SSH agent' : 'password';
-  const hv = p.hypervisor ? ` · ${p.hypervisor.kind === 'virtualbox' ? 'VirtualBox' : 'QEMU'} VM ${p.hypervisor.vm}` : ' · no hypervisor';
+  const hv = p.hypervisor ? ` · ${hypervisorLabel(p.hypervisor.kind)} VM ${p.hypervisor.vm}` : ' · no hypervisor';
   return `${p.user}@${p.host}:${p.port} · ${auth}${hv}`;
 }
 

@@ -1,4 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
+import { hypervisorLabel } from '../../../shared/hypervisor-kinds';
 import { ConnectionPill } from '../components/ConnectionControl';
 import { ErrorBox } from '../components/ErrorBox';
 import { Icon } from '../components/Icon';
@@ -42,7 +43,7 @@ function VmDashboard() {
         <h1>{name}</h1>
         <p className="lead">
           {profile.user}@{profile.host}:{profile.port}
-          {profile.hypervisor ? ` · ${profile.hypervisor.kind === 'virtualbox' ? 'VirtualBox' : 'QEMU'} VM` : ' · no hypervisor linked'}
+          {profile.hypervisor ? ` · ${hypervisorLabel(profile.hypervisor.kind)} VM` : ' · no hypervisor linked'}
         </p>
       </header>
       <OpenExperiments profile={name} />
@@ -178,7 +179,7 @@ function VmCard({ profile }: { profile: string }) {
           {vm?.error && <ErrorBox error={vm.error} compact />}
           <dl className="facts">
             <dt>Hypervisor</dt>
-            <dd>{p.hypervisor.kind === 'virtualbox' ? 'VirtualBox' : 'QEMU'}</dd>
+            <dd>{hypervisorLabel(p.hypervisor.kind)}</dd>
             <dt>VM</dt>
             <dd>{vm?.data?.name ?? p.hypervisor.vm}</dd>
             <dt>State</dt>

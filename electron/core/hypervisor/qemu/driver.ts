@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { explainInvalidName } from '../../../../shared/names';
 import { HardenLabError } from '../../errors';
 import { hardenlabHome } from '../../paths';
-import { isInstanceRunning, queryRunStatus, startInstance, stopInstance } from '../../lab/boot';
-import { assertLabName, instancePaths, listInstanceNames, readInstance, requireInstance, type InstanceRecord } from '../../lab/instance-store';
-import { withLabLock } from '../../lab/lab-lock';
+import { isInstanceRunning, queryRunStatus, startInstance, stopInstance } from './instance/boot';
+import { assertLabName, instancePaths, listInstanceNames, readInstance, requireInstance, type InstanceRecord } from './instance/instance-store';
+import { withLabLock } from './instance/lab-lock';
 import type {
   DriverAvailability,
   HypervisorDriver,

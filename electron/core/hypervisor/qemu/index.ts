@@ -1,6 +1,6 @@
 /**
  * The QEMU hypervisor driver (loaded lazily by ../registry.ts). Its VMs are
- * the lab instances that electron/core/lab creates and boots.
+ * the lab instances that electron/core/lab creates; ./instance/ boots and runs them.
  */
 export { createQemuDriver, QemuDriver, type QemuDriverOptions } from './driver';
 export { QmpClient, QmpCommandError, QmpConnectionError, withQmp } from './qmp-client';

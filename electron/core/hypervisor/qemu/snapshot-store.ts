@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { HardenLabError } from '../../errors';
-import { writeJsonAtomic } from '../../lab/instance-store';
+import { writeJsonAtomic } from './instance/instance-store';
 import { emptyMeta, SnapshotMetaSchema, type SnapshotMeta } from './snapshot-meta';
 
 /** snapshots.json beside the disk, replaced atomically on every change. */

@@ -19,7 +19,6 @@ import {
   isNoSnapshotsOutput,
   isOfflineState,
   normalizeUuid,
-  parseGuestProperty,
   parseShowVmInfo,
   parseSnapshotList,
   parseSnapshotTaken,
@@ -284,35 +283,6 @@ export class VirtualBoxDriver implements HypervisorDriver {
   }
 
   // -------------------------------------------------------------------------
-  // VirtualBox specifics (used by discover.ts)
-
-  /** Everything showvminfo tells about a VM, including all NAT rules. */
-  async inspect(vm: string): Promise<VBoxVmDetails> {
-    return this.details(await this.usable(vm));
-  }
-
-  /** A guest property such as /VirtualBox/GuestInfo/Net/0/V4/IP; null when not set (needs Guest Additions). */
-  async guestProperty(vm: string, property: string): Promise<string | null> {
-    return this.readGuestProperty(await this.usable(vm), property);
-  }
-
-  /**
-   * The guest's IPv4 addresses as Guest Additions report them
-   * (/VirtualBox/GuestInfo/Net/N/V4/IP, at most 8); empty without them.
-   */
-  async guestIPv4Addresses(vm: string): Promise<string[]> {
-    const ref = await this.usable(vm);
-    const count = Number(await this.readGuestProperty(ref, '/VirtualBox/GuestInfo/Net/Count'));
-    if (!Number.isInteger(count) || count <= 0) return [];
-    const ips: string[] = [];
-    for (let i = 0; i < Math.min(count, 8); i++) {
-      const ip = await this.readGuestProperty(ref, `/VirtualBox/GuestInfo/Net/${i}/V4/IP`);
-      if (ip && /^\d{1,3}(?:\.\d{1,3}){3}$/.test(ip)) ips.push(ip);
-    }
-    return ips;
-  }
-
-  // -------------------------------------------------------------------------
   // internals
 
   /** Runs VBoxManage and turns a non-zero exit into a typed error, unless `okWhen` accepts it. */
@@ -324,16 +294,6 @@ export class VirtualBoxDriver implements HypervisorDriver {
     const r = await this.vbox.run({ args, timeoutMs: opts.timeoutMs, onPercent: opts.onPercent, signal: opts.signal });
     if (r.code !== 0 && !opts.okWhen?.(r)) throw classifyVBoxFailure(labels, r);
     return r;
-  }
-
-  private async readGuestProperty(ref: VmRef, property: string): Promise<string | null> {
-    if (!/^\/VirtualBox\/[A-Za-z0-9/_.-]+$/.test(property)) {
-      throw new HardenLabError('BAD_INPUT', `"${property}" is not a VirtualBox guest property name.`);
-    }
-    const r = await this.call(['guestproperty', 'get', ref.id, property], { action: `read guest property ${property} of VM "${label(ref)}"`, vm: label(ref) }, {
-      timeoutMs: COMMAND_TIMEOUT.query,
-    });
-    return parseGuestProperty(r.stdout);
   }
 
   private async listRegistered(): Promise<ReturnType<typeof parseVmList>> {

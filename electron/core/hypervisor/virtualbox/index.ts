@@ -1,7 +1,6 @@
 import { VirtualBoxDriver, type VirtualBoxDriverOptions } from './driver';
 
 export { VirtualBoxDriver, findSnapshot, type VirtualBoxDriverOptions } from './driver';
-export { discoverVirtualBoxSsh, suggestConnection, profileNameFor, type VirtualBoxSshDiscovery, type VirtualBoxProfileDraft, type SshConnectSuggestion } from './discover';
 export { locateVBoxManage, vboxManageInstallDirs, vboxManageInstallHint } from './locate';
 export type { Clock } from './poll';
 

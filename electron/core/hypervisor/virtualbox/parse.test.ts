@@ -8,7 +8,6 @@ import {
   mapVmState,
   normalizeUuid,
   parseForwardingRule,
-  parseGuestProperty,
   parseMachineReadable,
   parseProgressPercents,
   parseShowVmInfo,
@@ -329,11 +328,6 @@ describe('small outputs', () => {
     expect(parseProgressPercents('0%...1')).toEqual([0]);
     expect(parseProgressPercents('Restoring: 0%...')).toEqual([0]);
     expect(parseProgressPercents(fixture('take-disk-full.stderr'))).toEqual([0, 10, 20]);
-  });
-
-  it('reads guest properties', () => {
-    expect(parseGuestProperty(fixture('guestproperty-ip.stdout'))).toBe('10.0.2.15');
-    expect(parseGuestProperty(fixture('guestproperty-none.stdout'))).toBeNull();
   });
 
   it('recognises the startvm success line', () => {

@@ -418,15 +418,6 @@ export function parseProgressPercents(text: string): number[] {
   return out;
 }
 
-/** `guestproperty get`: `Value: x`, or `No value set!` (exit 0 in both cases). */
-export function parseGuestProperty(stdout: string): string | null {
-  for (const line of splitLines(stdout)) {
-    const m = /^Value:\s?(.*)$/.exec(line);
-    if (m) return m[1] ?? '';
-  }
-  return null;
-}
-
 /** startvm may exit 1 although it started the VM; this is the line that says it did. */
 export function startvmReportedSuccess(stdout: string): boolean {
   return /^VM ".*" has been successfully started\.\s*$/m.test(stdout);

@@ -6,7 +6,7 @@ import { HardenLabError, isHardenLabError } from '../../errors';
 import { hardenlabCache } from '../../paths';
 import { run, which, type RunResult } from '../../proc';
 import type { ProgressFn } from '../../hypervisor/types';
-import { withFileLock } from '../lock';
+import { withFileLock } from '../../file-lock';
 import { activeBuildDirs, buildDirName, cleanStaleBuilds, debCacheDir, findImage, imagesDir, type CachedImage, type ImageInfo } from './cache';
 import { DebootstrapProgress, LineSplitter } from './debootstrap-progress';
 import { BUILD_ONLY_DPKG_CFG, guestFiles, SECRETS_UNIT, type GuestFile } from './guest-files';

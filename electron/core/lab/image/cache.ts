@@ -2,7 +2,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { hardenlabCache } from '../../paths';
-import { pidAlive } from '../lock';
+import { pidAlive } from '../../file-lock';
 import { releaseKernelResources } from './loop';
 
 /**

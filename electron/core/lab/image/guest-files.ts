@@ -18,18 +18,8 @@ export interface GuestFile {
 export const KERNEL_CMDLINE = 'root=/dev/vda1 ro console=ttyS0,115200 net.ifnames=0';
 export const GUEST_HOSTNAME = 'hardenlab';
 export const SECRETS_UNIT = 'hardenlab-instance-secrets.service';
-/** fw_cfg items live under this prefix (QEMU reserves "opt/" for users). */
-export const FW_CFG_PREFIX = 'opt/hardenlab';
-/** The items the guest script knows; the host passes the same names. */
-export const FW_CFG_HOST_KEY_FILES = [
-  'ssh_host_ed25519_key',
-  'ssh_host_ed25519_key.pub',
-  'ssh_host_ecdsa_key',
-  'ssh_host_ecdsa_key.pub',
-  'ssh_host_rsa_key',
-  'ssh_host_rsa_key.pub',
-] as const;
-export const FW_CFG_AUTHORIZED_KEYS = 'authorized_keys';
+import { FW_CFG_AUTHORIZED_KEYS, FW_CFG_HOST_KEY_FILES, FW_CFG_PREFIX } from '../../hypervisor/qemu/instance/fw-cfg';
+export { FW_CFG_AUTHORIZED_KEYS, FW_CFG_HOST_KEY_FILES, FW_CFG_PREFIX };
 
 export function extlinuxConf(cmdline: string = KERNEL_CMDLINE): string {
   return `# Harden Lab lab VM boot loader.

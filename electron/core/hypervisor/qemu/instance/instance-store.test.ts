@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isHardenLabError } from '../errors';
+import { isHardenLabError } from '../../../errors';
 import { instancePaths, listInstanceNames, readInstance, requireInstance, updateInstance, writeInstance, type InstanceRecord } from './instance-store';
 
 describe('instance store', () => {

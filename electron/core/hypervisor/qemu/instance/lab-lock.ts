@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { labsDir } from './instance-store';
-import { withFileLock } from './lock';
+import { withFileLock } from '../../../file-lock';
 
 /**
  * One lock per lab instance, shared by `lab up/down/destroy` and the QEMU

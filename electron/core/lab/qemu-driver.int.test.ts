@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isHardenLabError } from '../../errors';
-import { labStatus, labUp } from '../../lab/index';
-import { labDriver, labExec, labExecOk, labTestContext } from '../../lab/testing';
-import type { HypervisorDriver, SnapshotList } from '../types';
+import { isHardenLabError } from '../errors';
+import { labStatus, labUp } from './index';
+import { labDriver, labExec, labExecOk, labTestContext } from './testing';
+import type { HypervisorDriver, SnapshotList } from '../hypervisor/types';
 
 /**
  * The QEMU driver against the real lab VM (TCG here): live snapshots over

@@ -1,14 +1,14 @@
 import { readFile, rename, rm } from 'node:fs/promises';
-import { HardenLabError, isHardenLabError } from '../errors';
-import { pickLocalPort, ephemeralPort } from '../net/free-port';
-import { decideAccel, type ProbeResult } from '../hypervisor/qemu/accel';
-import { buildQemuArgv, chooseQmpSocketPath, DISK_NODE, type Accel, type FwCfgFile } from '../hypervisor/qemu/args';
-import { isPortConflict, kvmDeviceState, launchDaemonized, probeKvm, readPidFile, requireQemu, signalPid, vmProcessAlive, waitForExit } from '../hypervisor/qemu/process';
-import { withQmp, type QmpClient } from '../hypervisor/qemu/qmp-client';
-import { parseQueryStatus } from '../hypervisor/qemu/qmp-parse';
-import { readSnapshotMeta, writeSnapshotMeta } from '../hypervisor/qemu/snapshot-store';
-import type { ProgressFn } from '../hypervisor/types';
-import { FW_CFG_AUTHORIZED_KEYS, FW_CFG_HOST_KEY_FILES, FW_CFG_PREFIX } from './image/guest-files';
+import { HardenLabError, isHardenLabError } from '../../../errors';
+import { pickLocalPort, ephemeralPort } from '../../../net/free-port';
+import { decideAccel, type ProbeResult } from '../accel';
+import { buildQemuArgv, chooseQmpSocketPath, DISK_NODE, type Accel, type FwCfgFile } from '../args';
+import { isPortConflict, kvmDeviceState, launchDaemonized, probeKvm, readPidFile, requireQemu, signalPid, vmProcessAlive, waitForExit } from '../process';
+import { withQmp, type QmpClient } from '../qmp-client';
+import { parseQueryStatus } from '../qmp-parse';
+import { readSnapshotMeta, writeSnapshotMeta } from '../snapshot-store';
+import type { ProgressFn } from '../../types';
+import { FW_CFG_AUTHORIZED_KEYS, FW_CFG_HOST_KEY_FILES, FW_CFG_PREFIX } from './fw-cfg';
 import { instancePaths, updateInstance, type InstancePaths, type InstanceRecord } from './instance-store';
 import { ensureRuntimeDir, instanceKey } from './runtime-dir';
 
@@ -22,11 +22,6 @@ let kvmProbe: ProbeResult | undefined;
 /** The guest died of a KVM internal error after the probe passed: use TCG from now on in this process. */
 export function markKvmBroken(detail: string): void {
   kvmProbe = { ok: false, detail };
-}
-
-/** Forget the KVM verdict (tests; or after the user fixed /dev/kvm). */
-export function resetAccelCache(): void {
-  kvmProbe = undefined;
 }
 
 export interface AccelChoice {

@@ -1,10 +1,10 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { explainInvalidName } from '../../../shared/names';
-import { writeFileAtomic } from '../atomic-file';
-import { HardenLabError } from '../errors';
-import { hardenlabHome } from '../paths';
+import { explainInvalidName } from '../../../../../shared/names';
+import { writeFileAtomic } from '../../../atomic-file';
+import { HardenLabError } from '../../../errors';
+import { hardenlabHome } from '../../../paths';
 
 /**
  * A lab instance is a directory under hardenlabHome()/labs/<name>/:
@@ -49,6 +49,11 @@ export type InstanceRecord = z.infer<typeof InstanceRecordSchema>;
 
 export function labsDir(home: string = hardenlabHome()): string {
   return join(home, 'labs');
+}
+
+/** The known_hosts name of an instance's host keys, independent of its forwarded port (ssh -o HostKeyAlias). */
+export function knownHostsAlias(name: string): string {
+  return `hardenlab-${name}`;
 }
 
 export function assertLabName(name: string): void {

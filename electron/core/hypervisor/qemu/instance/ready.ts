@@ -1,10 +1,10 @@
-import { HardenLabError } from '../errors';
-import { run, which } from '../proc';
-import { waitForSshBanner } from '../net/ssh-banner';
-import { readPidFile, vmProcessAlive } from '../hypervisor/qemu/process';
-import type { ProgressFn } from '../hypervisor/types';
+import { HardenLabError } from '../../../errors';
+import { run, which } from '../../../proc';
+import { waitForSshBanner } from '../../../net/ssh-banner';
+import { readPidFile, vmProcessAlive } from '../process';
+import type { ProgressFn } from '../../types';
 import { consoleTail, queryRunStatus } from './boot';
-import { knownHostsAlias } from './create';
+import { knownHostsAlias } from './instance-store';
 import { instancePaths, type InstanceRecord } from './instance-store';
 
 /**

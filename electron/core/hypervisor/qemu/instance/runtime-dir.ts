@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstat, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HardenLabError } from '../errors';
+import { HardenLabError } from '../../../errors';
 
 /**
  * A short private directory for sockets whose natural place (the instance
