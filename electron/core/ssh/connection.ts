@@ -10,7 +10,7 @@ import { inspectElevation } from './elevation-detect';
 import { ChannelOpenError, runExecChannel, type RawExecResult } from './exec-channel';
 import type { HostKeyPrompter, VerifiedHostKey } from './host-key-verifier';
 import type { KnownHostEntry } from './known-hosts';
-import { ChannelLimiter } from './limiter';
+import { ChannelScheduler } from './channel-scheduler';
 import { buildProbeScript, newProbeToken, parseProbeOutput, type ProbeCommands, type ProbeResults } from './probe';
 import { CommandRunner, runnerRequest } from './runner';
 import type { Client } from './ssh2-runtime';
@@ -76,8 +76,6 @@ type Listener<T> = (value: T) => void;
 
 const DEFAULT_EXEC_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
-/** Sessions kept free for shells and for a verifying login beside the busy exec channels. */
-const SESSION_HEADROOM = 2;
 /** Tries to open a channel for one command while the server refuses (each waits for an open one to close). */
 const MAX_OPEN_ATTEMPTS = 20;
 /** Refusals while none of our channels is open (50 ms, doubling: 1.5 s in all) before it counts as "no sessions allowed". */
@@ -97,10 +95,8 @@ export class SshConnection {
   /** @internal the ssh2 client; other modules of this folder open shells on it. */
   readonly client: Client;
   private readonly secrets: SecretStore;
-  private readonly limiter: ChannelLimiter;
-  private readonly maxSessions: number;
+  private readonly channels: ChannelScheduler;
   private readonly jump: SshConnection | null;
-  private shells = 0;
   /** Exec channels the server has opened and not yet closed. */
   private openChannels = 0;
   /** The command runner: running, being started, or off for this connection (and why). */
@@ -133,8 +129,7 @@ export class SshConnection {
     this.connectMs = init.connectMs;
     this.connectedAt = new Date();
     this.secrets = init.secrets;
-    this.maxSessions = init.maxSessions;
-    this.limiter = new ChannelLimiter(Math.max(1, init.maxSessions - SESSION_HEADROOM));
+    this.channels = new ChannelScheduler(init.maxSessions, () => !!this.runner || this.runnerStarting);
     this.jump = init.jump;
     this.runnerOff = init.commandRunner ? null : 'turned off';
     this.client.on('error', (e) => {
@@ -156,7 +151,7 @@ export class SshConnection {
   /** Channels running and waiting, for status displays and tests. */
   get channelStats(): { execCapacity: number; running: number; queued: number; shells: number; runner: 'idle' | 'busy' | 'none' | 'off' } {
     const runner = this.runnerOff !== null ? 'off' : !this.runner ? 'none' : this.runner.idle ? 'idle' : 'busy';
-    return { execCapacity: this.limiter.capacity, running: this.limiter.inUse, queued: this.limiter.queued, shells: this.shells, runner };
+    return { ...this.channels.stats(), runner };
   }
 
   /** Why the command runner is not used on this connection, or null while it is. */
@@ -241,26 +236,12 @@ export class SshConnection {
   /** @internal shells take a session each and shrink the exec budget, never below one channel. */
   reserveShell(): () => void {
     this.assertOpen();
-    if (this.shells >= this.maxSessions - SESSION_HEADROOM) {
-      throw new HardenLabError('BAD_INPUT', `At most ${this.maxSessions - SESSION_HEADROOM} terminals can share one connection to ${this.profile.host}.`, {
-        hint: 'Close a terminal tab first.',
-      });
-    }
-    this.shells++;
-    this.updateCapacity();
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.shells--;
-      this.updateCapacity();
-    };
+    return this.channels.reserveShell(this.profile.host);
   }
 
   /** Exec channels allowed at once: the server's sessions minus headroom, terminals and the runner. */
   private updateCapacity(): void {
-    const runner = this.runner || this.runnerStarting ? 1 : 0;
-    this.limiter.setCapacity(Math.max(1, this.maxSessions - SESSION_HEADROOM - this.shells - runner));
+    this.channels.updateCapacity();
   }
 
   /**
@@ -327,7 +308,7 @@ export class SshConnection {
     }
     let idleRefusals = 0;
     for (let attempt = 0; ; attempt++) {
-      const release = await this.acquireSlot(deadline, label, opts.signal);
+      const release = await this.channels.acquire(deadline, label, opts.signal);
       let opened = false;
       try {
         this.assertOpen();
@@ -356,7 +337,7 @@ export class SshConnection {
             cause: e,
           });
         }
-        if (busy >= 1) this.limiter.setCapacity(busy);
+        if (busy >= 1) this.channels.setCapacity(busy);
         else await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (idleRefusals - 1)));
       } finally {
         if (opened) this.openChannels--;
@@ -437,31 +418,6 @@ export class SshConnection {
     if (!runner) return;
     await runner.whenIdle();
     await runner.stop();
-  }
-
-  private async acquireSlot(deadline: number, label: string, signal: AbortSignal | undefined): Promise<() => void> {
-    const ctrl = new AbortController();
-    const onAbort = () => ctrl.abort(new HardenLabError('CANCELLED', `${label} was cancelled.`));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (signal?.aborted) onAbort();
-    const timer =
-      deadline === Infinity
-        ? undefined
-        : setTimeout(
-            () =>
-              ctrl.abort(
-                new HardenLabError('TIMEOUT', `${label} waited for a free channel until its timeout and never started.`, {
-                  hint: 'Too many commands are running on this connection; give it a longer timeout or run fewer at once.',
-                }),
-              ),
-            Math.max(0, deadline - Date.now()),
-          );
-    try {
-      return await this.limiter.acquire(ctrl.signal);
-    } finally {
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    }
   }
 }
 
