@@ -2,35 +2,29 @@ import { CHANNELS, type ChannelName, type EventName } from './channels';
 import type { Envelope, EventPayload, Req, Res } from './contract';
 
 /**
- * The shape of `window.api`: one verb per channel, grouped by the part before
- * the dot ('snapshots.take' -> api.snapshots.take). Preload builds it over
- * IPC; browser mode builds the same object over a WebSocket. Verbs resolve to
- * an Envelope and never reject for an application error.
+ * The shape of `window.api`: ONE allow-listed `invoke(channel, req)`, where
+ * the allow-list is the contract's channel names, plus `on(event, cb)`.
+ * Preload builds it over IPC; browser mode builds the same object over a
+ * WebSocket; the renderer's typed `call()` (renderer/src/api/client.ts) is the
+ * only caller. It resolves to an Envelope and never rejects for an
+ * application error; a channel outside the contract gets BAD_INPUT without
+ * reaching the transport (main still checks the sender and parses each
+ * request with its schema).
  */
-type Namespace<C extends string> = C extends `${infer NS}.${string}` ? NS : never;
-type VerbOf<C extends string, NS extends string> = C extends `${NS}.${infer V}` ? V : never;
-
-export type BridgeVerbs = {
-  [NS in Namespace<ChannelName>]: {
-    [C in ChannelName as VerbOf<C, NS>]: (req: Req<C>) => Promise<Envelope<Res<C>>>;
-  };
-};
+export type BridgeInvoke = <C extends ChannelName>(channel: C, req: Req<C>) => Promise<Envelope<Res<C>>>;
 
 export type EventListener = <E extends EventName>(event: E, cb: (payload: EventPayload<E>) => void) => () => void;
 
-export type BridgeApi = BridgeVerbs & { on: EventListener; door: 'electron' | 'browser' };
+export type BridgeApi = { invoke: BridgeInvoke; on: EventListener; door: 'electron' | 'browser' };
 
 export type RawCall = (channel: ChannelName, req: unknown) => Promise<Envelope<unknown>>;
 
-/** Generates the verb tree from the channel list; pure, so the preload can use it. */
-export function buildVerbs(call: RawCall): BridgeVerbs {
-  const api: Record<string, Record<string, (req: unknown) => Promise<Envelope<unknown>>>> = {};
-  for (const channel of CHANNELS) {
-    const dot = channel.indexOf('.');
-    const ns = channel.slice(0, dot);
-    const verb = channel.slice(dot + 1);
-    api[ns] ??= {};
-    api[ns][verb] = (req: unknown) => call(channel, req ?? {});
-  }
-  return api as unknown as BridgeVerbs;
+const ALLOWED = new Set<string>(CHANNELS);
+
+/** The allow-listed invoke over a transport; pure, so the preload can use it. */
+export function allowListedInvoke(call: RawCall): BridgeInvoke {
+  return ((channel: string, req: unknown) => {
+    if (typeof channel !== 'string' || !ALLOWED.has(channel)) return Promise.resolve({ ok: false, error: { code: 'BAD_INPUT', message: `Unknown API channel ${String(channel)}` } });
+    return call(channel as ChannelName, req ?? {});
+  }) as BridgeInvoke;
 }

@@ -1,7 +1,12 @@
 /**
- * Line diff (Myers, O(ND)) and unified-diff rendering for plan previews.
- * Pure and dependency-free: the renderer shows the same hunks the CLI prints.
+ * Line diff and unified-diff rendering for plan previews, on the `diff`
+ * package (jsdiff): the renderer shows the same hunks the CLI prints.
+ * Lines are compared without their line ends, and a missing final newline is
+ * not reported (no "\ No newline at end of file"): plan previews show config
+ * lines, as they always have.
  */
+import { diffArrays, structuredPatch } from 'diff';
+
 export type DiffOp = { kind: 'equal' | 'add' | 'remove'; line: string };
 
 function splitLines(text: string): string[] {
@@ -11,126 +16,19 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
+/** The same text with every line newline-terminated, so jsdiff never adds "\ No newline" markers. */
+function normalized(text: string): string {
+  const lines = splitLines(text);
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
 export function diffLines(before: string, after: string): DiffOp[] {
-  const a = splitLines(before);
-  const b = splitLines(after);
-  const n = a.length;
-  const m = b.length;
-  const max = n + m;
-  const v = new Map<number, number>([[1, 0]]);
-  const trace: Map<number, number>[] = [];
-  outer: for (let d = 0; d <= max; d++) {
-    trace.push(new Map(v));
-    for (let k = -d; k <= d; k += 2) {
-      const down = k === -d || (k !== d && (v.get(k - 1) ?? -1) < (v.get(k + 1) ?? -1));
-      let x = down ? (v.get(k + 1) ?? 0) : (v.get(k - 1) ?? 0) + 1;
-      let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) {
-        x++;
-        y++;
-      }
-      v.set(k, x);
-      if (x >= n && y >= m) break outer;
-    }
-  }
-  // Walk the trace back from the end to recover the edit script.
   const ops: DiffOp[] = [];
-  let x = n;
-  let y = m;
-  for (let d = trace.length - 1; d >= 0 && (x > 0 || y > 0); d--) {
-    const vd = trace[d]!;
-    const k = x - y;
-    const down = k === -d || (k !== d && (vd.get(k - 1) ?? -1) < (vd.get(k + 1) ?? -1));
-    const prevK = down ? k + 1 : k - 1;
-    const prevX = vd.get(prevK) ?? 0;
-    const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) {
-      ops.push({ kind: 'equal', line: a[x - 1]! });
-      x--;
-      y--;
-    }
-    if (d > 0) {
-      if (down) ops.push({ kind: 'add', line: b[y - 1]! });
-      else ops.push({ kind: 'remove', line: a[x - 1]! });
-    }
-    x = prevX;
-    y = prevY;
+  for (const part of diffArrays(splitLines(before), splitLines(after))) {
+    const kind = part.added ? 'add' : part.removed ? 'remove' : 'equal';
+    for (const line of part.value) ops.push({ kind, line });
   }
-  while (x > 0 && y > 0) {
-    ops.push({ kind: 'equal', line: a[x - 1]! });
-    x--;
-    y--;
-  }
-  return ops.reverse();
-}
-
-export interface Hunk {
-  oldStart: number;
-  oldLines: number;
-  newStart: number;
-  newLines: number;
-  ops: DiffOp[];
-}
-
-export function hunks(ops: DiffOp[], context = 3): Hunk[] {
-  const out: Hunk[] = [];
-  let oldLine = 1;
-  let newLine = 1;
-  let current: Hunk | null = null;
-  let trailingEqual = 0;
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i]!;
-    if (op.kind === 'equal') {
-      if (current) {
-        // Keep the hunk open while the next change is within 2*context lines.
-        let nextChange = -1;
-        for (let j = i; j < ops.length && j <= i + 2 * context; j++) {
-          if (ops[j]!.kind !== 'equal') {
-            nextChange = j;
-            break;
-          }
-        }
-        if (nextChange === -1 && trailingEqual >= context) {
-          out.push(current);
-          current = null;
-          trailingEqual = 0;
-        } else {
-          current.ops.push(op);
-          current.oldLines++;
-          current.newLines++;
-          trailingEqual++;
-        }
-      }
-      oldLine++;
-      newLine++;
-      continue;
-    }
-    if (!current) {
-      const lead: DiffOp[] = [];
-      for (let j = i - 1; j >= 0 && lead.length < context && ops[j]!.kind === 'equal'; j--) lead.unshift(ops[j]!);
-      current = { oldStart: oldLine - lead.length, newStart: newLine - lead.length, oldLines: lead.length, newLines: lead.length, ops: [...lead] };
-    }
-    trailingEqual = 0;
-    current.ops.push(op);
-    if (op.kind === 'remove') {
-      current.oldLines++;
-      oldLine++;
-    } else {
-      current.newLines++;
-      newLine++;
-    }
-  }
-  if (current) {
-    // Trim context beyond the limit at the end.
-    while (trailingEqual > context) {
-      current.ops.pop();
-      current.oldLines--;
-      current.newLines--;
-      trailingEqual--;
-    }
-    out.push(current);
-  }
-  return out;
+  return ops;
 }
 
 /**
@@ -138,16 +36,16 @@ export function hunks(ops: DiffOp[], context = 3): Hunk[] {
  * `after` null a deleted one. Identical contents give an empty string.
  */
 export function unifiedDiff(path: string, before: string | null, after: string | null, context = 3): string {
-  const a = before ?? '';
-  const b = after ?? '';
-  if (before !== null && after !== null && a === b) return '';
-  const ops = diffLines(a, b);
-  const hs = hunks(ops, context);
+  const a = normalized(before ?? '');
+  const b = normalized(after ?? '');
+  if (before !== null && after !== null && before === after) return '';
+  const patch = structuredPatch(`a${path}`, `b${path}`, a, b, undefined, undefined, { context });
   const header = [`--- ${before === null ? '/dev/null' : `a${path}`}`, `+++ ${after === null ? '/dev/null' : `b${path}`}`];
+  // `diff -u` ranges: a one-line range is just its start, an empty one names the line before it.
   const range = (start: number, len: number) => (len === 1 ? `${start}` : `${len === 0 ? Math.max(0, start - 1) : start},${len}`);
-  const body = hs.flatMap((h) => [
+  const body = patch.hunks.flatMap((h) => [
     `@@ -${range(h.oldStart, h.oldLines)} +${range(h.newStart, h.newLines)} @@`,
-    ...h.ops.map((o) => (o.kind === 'equal' ? ' ' : o.kind === 'add' ? '+' : '-') + o.line),
+    ...h.lines,
   ]);
   return [...header, ...body].join('\n') + '\n';
 }
@@ -157,7 +55,6 @@ export interface SideBySideRow {
   left: { n: number; text: string; kind: 'equal' | 'remove' } | null;
   right: { n: number; text: string; kind: 'equal' | 'add' } | null;
 }
-
 export function sideBySide(before: string, after: string): SideBySideRow[] {
   const rows: SideBySideRow[] = [];
   let l = 1;

@@ -1,10 +1,10 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { buildVerbs, type BridgeApi } from '../../shared/bridge';
+import { allowListedInvoke, type BridgeApi } from '../../shared/bridge';
 import { EVENT_IPC_CHANNEL, EVENTS, IPC_PREFIX, type EventName } from '../../shared/channels';
 
 /**
- * The renderer sees only `window.api`: one verb per contract channel and
- * `on(event, cb)`. ipcRenderer itself never crosses the bridge, and the IPC
+ * The renderer sees only `window.api`: one `invoke(channel, req)` allowed
+ * only for the contract's channel names, and `on(event, cb)`. ipcRenderer itself never crosses the bridge, and the IPC
  * event object is stripped so the page cannot reach `event.sender`.
  */
 type Listener = (payload: unknown) => void;
@@ -23,10 +23,10 @@ ipcRenderer.on(EVENT_IPC_CHANNEL, (_event, message: { name: EventName; payload: 
   }
 });
 
-const verbs = buildVerbs((channel, req) => ipcRenderer.invoke(IPC_PREFIX + channel, req));
+const invoke = allowListedInvoke((channel, req) => ipcRenderer.invoke(IPC_PREFIX + channel, req));
 
 const api = {
-  ...verbs,
+  invoke,
   door: 'electron',
   on(event: EventName, cb: Listener): () => void {
     if (!knownEvents.has(event) || typeof cb !== 'function') throw new Error(`Unknown event ${String(event)}`);

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync, statSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { ExperimentShape } from '../../../shared/domain';
 import { unifiedDiff } from '../../../shared/diff';
 import { exportFleet, mapCommand, provenChanges } from './fleet-export';
@@ -58,7 +59,34 @@ describe('fleet export', () => {
       experiment('bb', 'sysctl', [{ path: '/etc/sysctl.d/90-hardenlab.conf', before: null, after: tricky }], [['sysctl', '-p', '/etc/sysctl.d/90-hardenlab.conf']]),
     ];
     const out = exportFleet(provenChanges(exps, undefined), { profile: 'lab', host: '127.0.0.1', port: 2222, user: 'lab', generatedAt: 'T' });
-    expect(out.playbook).toContain('validate: "/usr/sbin/sshd -t -f %s"');
+    expect(out.playbook.startsWith('---\n# Harden Lab: the changes proved on the lab VM "lab":\n')).toBe(true);
+    expect(out.playbook).not.toMatch(/[&*]a\d/); // no YAML anchors or aliases: each task reads on its own
+    const parsed = parse(out.playbook) as Array<Record<string, unknown>>;
+    expect(parsed).toEqual([
+      {
+        name: 'Harden Lab: ssh, sysctl',
+        hosts: 'hardened',
+        become: true,
+        gather_facts: false,
+        tasks: [
+          {
+            name: 'ssh: /etc/ssh/sshd_config.d/00-hardenlab.conf',
+            'ansible.builtin.copy': { dest: '/etc/ssh/sshd_config.d/00-hardenlab.conf', content: 'PasswordAuthentication no\n', mode: '0644', backup: true, validate: '/usr/sbin/sshd -t -f %s' },
+            notify: ['ssh: reload ssh'],
+          },
+          {
+            name: 'sysctl: /etc/sysctl.d/90-hardenlab.conf',
+            'ansible.builtin.copy': { dest: '/etc/sysctl.d/90-hardenlab.conf', content: tricky, backup: true },
+            notify: ['sysctl: sysctl -p /etc/sysctl.d/90-hardenlab.conf'],
+          },
+        ],
+        handlers: [
+          { name: 'ssh: reload ssh', 'ansible.builtin.service': { name: 'ssh', state: 'reloaded' } },
+          { name: 'sysctl: sysctl -p /etc/sysctl.d/90-hardenlab.conf', 'ansible.builtin.command': { argv: ['sysctl', '-p', '/etc/sysctl.d/90-hardenlab.conf'] }, changed_when: true },
+        ],
+      },
+    ]);
+    // And a second, independent YAML reader (PyYAML, as Ansible uses) reads the same contents.
     const dir = mkdtempSync(join(tmpdir(), 'hl-fleet-'));
     writeFileSync(join(dir, 'p.yml'), out.playbook);
     const py = ['/usr/bin/python3', '-c', 'import yaml,json,sys; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', join(dir, 'p.yml')];

@@ -1,5 +1,6 @@
 import type { ExperimentShape, PlanShape } from '../../../shared/domain';
 import { shellJoin, quoteArg } from '../../../shared/quote';
+import { Document } from 'yaml';
 import { HardenLabError } from '../errors';
 
 /**
@@ -76,19 +77,12 @@ export function mapCommand(raw: string[]): Mapped {
   return { kind: 'command', argv, optional: cmd === 'modprobe' && rest[0] === '-r' };
 }
 
-// ---- YAML, emitted by hand so that the output is predictable and readable ----
+// ---- YAML, built as data and printed by the `yaml` package ----
 
-const q = (s: string) => JSON.stringify(s);
+type Task = Record<string, unknown>;
 
-function blockScalar(text: string, indent: number): string {
-  const pad = ' '.repeat(indent);
-  const trailing = /\n+$/.exec(text)?.[0].length ?? 0;
-  const chomp = trailing === 0 ? '-' : trailing === 1 ? '' : '+';
-  const body = text.replace(/\n+$/, '');
-  // An explicit indentation indicator keeps content that starts with spaces intact.
-  const lines = body === '' ? [''] : body.split('\n');
-  return `|2${chomp}\n` + lines.map((l) => (l === '' ? '' : pad + l)).join('\n') + (trailing > 1 ? '\n'.repeat(trailing - 1) : '');
-}
+/** Literal blocks for file contents, never folded, so the playbook shows each file as it will be written. */
+const YAML_OPTIONS = { lineWidth: 0, blockQuote: 'literal', directives: true } as const;
 
 export interface FleetExport {
   playbook: string;
@@ -100,8 +94,8 @@ export interface FleetExport {
 export function exportFleet(changes: readonly FleetChange[], meta: { profile: string; host: string; user: string; port: number; generatedAt?: string }): FleetExport {
   const at = meta.generatedAt ?? new Date().toISOString();
   const notes: string[] = [];
-  const tasks: string[] = [];
-  const handlers = new Map<string, string>();
+  const tasks: Task[] = [];
+  const handlers = new Map<string, Task>();
   const sh: string[] = [
     '#!/bin/sh',
     `# Harden Lab: changes proved on the lab VM "${meta.profile}" (${changes.map((c) => `${c.step} ${c.experimentId}`).join(', ')}).`,
@@ -130,45 +124,41 @@ export function exportFleet(changes: readonly FleetChange[], meta: { profile: st
     for (const m of mapped) {
       if (m.kind === 'service') {
         const name = `${c.step}: ${m.state === 'reloaded' ? 'reload' : 'restart'} ${m.name}`;
-        handlers.set(name, `    - name: ${q(name)}\n      ansible.builtin.service:\n        name: ${q(m.name)}\n        state: ${m.state}`);
+        handlers.set(name, { name, 'ansible.builtin.service': { name: m.name, state: m.state } });
         stepHandlers.push(name);
       } else if (m.kind === 'command') {
         const name = `${c.step}: ${m.argv.join(' ')}`.slice(0, 120);
-        handlers.set(
-          name,
-          `    - name: ${q(name)}\n      ansible.builtin.command:\n        argv:\n${m.argv.map((a) => `          - ${q(a)}`).join('\n')}${m.optional ? '\n      failed_when: false' : ''}\n      changed_when: true`,
-        );
+        handlers.set(name, { name, 'ansible.builtin.command': { argv: m.argv }, ...(m.optional ? { failed_when: false } : {}), changed_when: true });
         stepHandlers.push(name);
         notes.push(`${c.step}: \`${m.argv.join(' ')}\` is run as a handler after a file change (${m.why}).`);
       }
     }
     const pkgs = [...new Set([...c.packages, ...mapped.flatMap((m) => (m.kind === 'packages' ? m.names : []))])];
     if (pkgs.length) {
-      tasks.push(`    - name: ${q(`${c.step}: packages ${pkgs.join(', ')}`)}\n      ansible.builtin.package:\n        name:\n${pkgs.map((p) => `          - ${q(p)}`).join('\n')}\n        state: present`);
+      tasks.push({ name: `${c.step}: packages ${pkgs.join(', ')}`, 'ansible.builtin.package': { name: pkgs, state: 'present' } });
       sh.push(`# ${c.step}: packages`, `if command -v apt-get >/dev/null; then DEBIAN_FRONTEND=noninteractive apt-get install -y ${pkgs.map(quoteArg).join(' ')}; else apk add ${pkgs.map(quoteArg).join(' ')}; fi`, '');
     }
     sh.push(`# ---- ${c.step} (experiment ${c.experimentId}) ----`, `changed_${c.step.replace(/[^a-z0-9]/g, '_')}=""`);
     const flag = `changed_${c.step.replace(/[^a-z0-9]/g, '_')}`;
     for (const f of c.files) {
       if (f.content === null) {
-        tasks.push(`    - name: ${q(`${c.step}: remove ${f.path}`)}\n      ansible.builtin.file:\n        path: ${q(f.path)}\n        state: absent${stepHandlers.length ? `\n      notify:\n${stepHandlers.map((h) => `        - ${q(h)}`).join('\n')}` : ''}`);
+        tasks.push({ name: `${c.step}: remove ${f.path}`, 'ansible.builtin.file': { path: f.path, state: 'absent' }, ...(stepHandlers.length ? { notify: stepHandlers } : {}) });
         sh.push(`if [ -e ${quoteArg(f.path)} ]; then rm -f ${quoteArg(f.path)}; ${flag}=1; fi`);
         continue;
       }
       const isSshd = validateSshd && f.path.startsWith('/etc/ssh/');
-      tasks.push(
-        [
-          `    - name: ${q(`${c.step}: ${f.path}`)}`,
-          '      ansible.builtin.copy:',
-          `        dest: ${q(f.path)}`,
-          `        content: ${blockScalar(f.content, 10)}`,
+      tasks.push({
+        name: `${c.step}: ${f.path}`,
+        'ansible.builtin.copy': {
+          dest: f.path,
+          content: f.content,
           // An existing file keeps its own mode and owner; a new one gets the lab's.
-          ...(f.mode ? [`        mode: ${q(f.mode)}`] : []),
-          '        backup: true',
-          ...(isSshd ? ["        validate: \"/usr/sbin/sshd -t -f %s\""] : []),
-          ...(stepHandlers.length ? ['      notify:', ...stepHandlers.map((h) => `        - ${q(h)}`)] : []),
-        ].join('\n'),
-      );
+          ...(f.mode ? { mode: f.mode } : {}),
+          backup: true,
+          ...(isSshd ? { validate: '/usr/sbin/sshd -t -f %s' } : {}),
+        },
+        ...(stepHandlers.length ? { notify: stepHandlers } : {}),
+      });
       const marker = `HARDENLAB_EOF_${Math.abs(hash(f.content)).toString(36)}`;
       if (f.content.includes(marker)) throw new HardenLabError('INTERNAL', `Cannot embed ${f.path} in a shell script.`);
       const body = f.content.endsWith('\n') ? f.content : `${f.content}\n`;
@@ -178,7 +168,7 @@ export function exportFleet(changes: readonly FleetChange[], meta: { profile: st
     }
     for (const m of mapped) {
       if (m.kind === 'lock-root') {
-        tasks.push(`    - name: ${q(`${c.step}: lock the root password`)}\n      ansible.builtin.user:\n        name: root\n        password_lock: true`);
+        tasks.push({ name: `${c.step}: lock the root password`, 'ansible.builtin.user': { name: 'root', password_lock: true } });
         sh.push(`passwd -S root 2>/dev/null | grep -q ' L ' || passwd -l root`);
       }
     }
@@ -195,21 +185,24 @@ export function exportFleet(changes: readonly FleetChange[], meta: { profile: st
   }
   sh.push('echo "Harden Lab changes are in place."', '');
 
-  const playbook = [
-    '---',
-    `# Harden Lab: the changes proved on the lab VM "${meta.profile}":`,
-    ...changes.map((c) => `#   ${c.step} (experiment ${c.experimentId})`),
-    `# Generated ${at}. Same file contents as in the lab; idempotent; safe with --check --diff.`,
-    '# Usage: ansible-playbook -i inventory.ini hardenlab.yml --check --diff   (preview), then without --check.',
-    `- name: ${q(`Harden Lab: ${changes.map((c) => c.step).join(', ')}`)}`,
-    '  hosts: hardened',
-    '  become: true',
-    '  gather_facts: false',
-    '  tasks:',
-    ...tasks,
-    ...(handlers.size ? ['  handlers:', ...handlers.values()] : []),
-    '',
+  const doc = new Document([
+    {
+      name: `Harden Lab: ${changes.map((c) => c.step).join(', ')}`,
+      hosts: 'hardened',
+      become: true,
+      gather_facts: false,
+      tasks,
+      ...(handlers.size ? { handlers: [...handlers.values()] } : {}),
+    },
+  ], { aliasDuplicateObjects: false });
+  // yaml prints each comment line after a '#'; on the play list, they come after the '---'.
+  doc.contents!.commentBefore = [
+    ` Harden Lab: the changes proved on the lab VM "${meta.profile}":`,
+    ...changes.map((c) => `   ${c.step} (experiment ${c.experimentId})`),
+    ` Generated ${at}. Same file contents as in the lab; idempotent; safe with --check --diff.`,
+    ' Usage: ansible-playbook -i inventory.ini hardenlab.yml --check --diff   (preview), then without --check.',
   ].join('\n');
+  const playbook = doc.toString(YAML_OPTIONS);
 
   const inventory = [
     '# Example inventory for the Harden Lab playbook: one line per host to harden.',

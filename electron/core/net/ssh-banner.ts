@@ -1,4 +1,4 @@
-import { sleep as sleepFor } from '../sleep';
+import { sleep } from '../sleep';
 import { connect, type Socket } from 'node:net';
 import { HardenLabError } from '../errors';
 
@@ -136,7 +136,7 @@ export async function waitForSshBanner(opts: WaitForSshBannerOptions): Promise<s
       });
     }
     const pause = Math.min(interval, deadline - Date.now());
-    if (pause > 0) await sleep(pause, opts.signal);
+    if (pause > 0) await sleep(pause, opts.signal, cancelled);
   }
   throw new HardenLabError('TIMEOUT', `No SSH server answered on ${opts.host}:${opts.port} within ${Math.round(opts.timeoutMs / 1000)} s (last attempt: ${describe(last)}).`, {
     hint: 'The VM may still be booting or its sshd failed to start; its serial console log tells which.',
@@ -158,8 +158,4 @@ function describe(o: ProbeOutcome): string {
     case 'error':
       return o.message;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return sleepFor(ms, signal, cancelled);
 }

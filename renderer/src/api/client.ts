@@ -49,12 +49,7 @@ export function setBridgeForTests(b: BridgeApi): void {
 
 export async function call<C extends ChannelName>(channel: C, req: Req<C>): Promise<Res<C>> {
   const b = initBridge();
-  const dot = channel.indexOf('.');
-  const ns = channel.slice(0, dot) as keyof BridgeApi;
-  const verb = channel.slice(dot + 1);
-  const fn = (b[ns] as unknown as Record<string, (r: unknown) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string; hint?: string; detail?: string } }>>)[verb];
-  if (!fn) throw new ApiError('BAD_INPUT', `Unknown API verb ${channel}`);
-  const env = await fn(req);
+  const env = await b.invoke(channel, req);
   if (env.ok) return env.value as Res<C>;
   const err = env.error ?? { code: 'INTERNAL', message: 'Unknown error' };
   throw new ApiError(err.code, err.message, err.hint, 'detail' in err ? err.detail : undefined);

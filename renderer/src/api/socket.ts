@@ -1,4 +1,4 @@
-import { buildVerbs, type BridgeApi } from '../../../shared/bridge';
+import { allowListedInvoke, type BridgeApi } from '../../../shared/bridge';
 import { EVENTS, type EventName } from '../../../shared/channels';
 import type { Envelope } from '../../../shared/contract';
 
@@ -63,7 +63,7 @@ export function createSocketBridge(token: string, location: Location = window.lo
     return opening;
   };
 
-  const verbs = buildVerbs(async (channel, req) => {
+  const invoke = allowListedInvoke(async (channel, req) => {
     let ws: WebSocket;
     try {
       ws = await open();
@@ -80,7 +80,7 @@ export function createSocketBridge(token: string, location: Location = window.lo
   void open().catch(() => undefined);
 
   return {
-    ...verbs,
+    invoke,
     door: 'browser',
     on(event: EventName, cb: (p: never) => void) {
       if (!known.has(event)) throw new Error(`Unknown event ${event}`);

@@ -51,7 +51,3 @@ export function formatDateTime(iso: string | undefined | null): string {
   if (t === null) return 'unknown time';
   return new Date(t).toLocaleString(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
-
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}

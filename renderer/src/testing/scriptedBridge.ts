@@ -1,4 +1,4 @@
-import { buildVerbs, type BridgeApi } from '../../../shared/bridge';
+import { allowListedInvoke, type BridgeApi } from '../../../shared/bridge';
 import type { ChannelName, EventName } from '../../../shared/channels';
 import { contract, eventContract, type EventPayload, type Res } from '../../../shared/contract';
 
@@ -32,7 +32,7 @@ export interface ScriptedBridge {
 export function scriptedBridge(script: Script = {}): ScriptedBridge {
   const calls: ScriptedBridge['calls'] = [];
   const listeners = new Map<EventName, Set<(p: unknown) => void>>();
-  const verbs = buildVerbs(async (channel, req) => {
+  const invoke = allowListedInvoke(async (channel, req) => {
     const r = (req ?? {}) as Record<string, unknown>;
     // Requests must pass the contract too: a store that sends a bad request fails here.
     const parsedReq = contract[channel].req.safeParse(r);
@@ -52,7 +52,7 @@ export function scriptedBridge(script: Script = {}): ScriptedBridge {
   });
   const bridge: ScriptedBridge = {
     api: {
-      ...verbs,
+      invoke,
       door: 'browser',
       on: ((event: EventName, cb: (p: unknown) => void) => {
         let set = listeners.get(event);

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { HardenLabError, toErrorInfo } from '../../errors';
+import { toErrorInfo } from '../../errors';
 import type { StepContext, StepDefinition, VerifyCheck } from '../../engine/step';
 import { auditContainers } from './audit';
 import { benchManualInstructions, fetchBenchCommands, githubReachable, isSafeBenchPath, runDockerBench } from './bench-run';
-import type { BenchRun } from '../../../../shared/docker-bench';
 import { DAEMON_JSON, DEFAULT_BENCH_SCRIPT, parseBridgeIcc, parseDockerInfo, probeContainers, type ContainersFacts } from './facts';
 import { planContainers, type ContainersData, type ScanOutcome } from './plan';
 
@@ -54,15 +53,6 @@ async function scanOutcome(facts: ContainersFacts, options: ContainersOptions, c
     ctx.log(`GitHub is not reachable from the VM: ${net.evidence}`);
   }
   return { kind: 'unavailable', instructions: benchManualInstructions(ctx.profile, path) };
-}
-
-/** The scan alone, for a caller that wants the grouped report (e.g. a UI channel): null when the script is absent. */
-export async function scanDockerBench(ctx: StepContext, scriptPath = DEFAULT_BENCH_SCRIPT): Promise<BenchRun | null> {
-  const facts = await probeContainers(ctx);
-  const outcome = await scanOutcome(facts, { ...containersOptions.parse({}), runScan: true, benchPath: scriptPath }, ctx);
-  if (outcome.kind === 'ran') return outcome.run;
-  if (outcome.kind === 'failed') throw new HardenLabError('REMOTE_COMMAND_FAILED', `docker-bench-security did not run: ${outcome.message}`);
-  return null;
 }
 
 /**

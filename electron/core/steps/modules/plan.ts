@@ -3,7 +3,7 @@ import type { DistroAdapter } from '../../distro/types';
 import type { PlannedCommand, StepPlanDraft } from '../../engine/step';
 import { HardenLabError } from '../../errors';
 import { canonicalModule, isBlockingInstallCommand, isContainerModule, moduleForFsType, RECOMMENDED_NAMES, recommendedWhy } from './catalog';
-import { dryRunBlocks, isBuiltin, parseBlocklistFile, type BlocklistEntry, type DryRun, type LoadedModule, type ModinfoFacts, type ModprobeRule, type Mount } from './parse';
+import { isBuiltin, parseBlocklistFile, type BlocklistEntry, type DryRun, type LoadedModule, type ModinfoFacts, type ModprobeRule, type Mount } from './parse';
 
 /**
  * The modules step's decisions, pure: which modules to block, which to leave
@@ -274,9 +274,4 @@ export function planModules(facts: ModulesFacts, options: ModulesOptions, distro
     nothingToDo,
     data: { path: facts.ourPath, blocked, unload, disableLoading: options.disableLoading, provable: !needsKmod || installKmod },
   };
-}
-
-/** Whether a candidate is blocked now, as modprobe reports it. */
-export function isBlockedNow(c: CandidateFacts | undefined): boolean {
-  return c !== undefined && dryRunBlocks(c.dryRun);
 }
