@@ -5,6 +5,7 @@ import { auditContainers } from './audit';
 import { benchManualInstructions, fetchBenchCommands, githubReachable, isSafeBenchPath, runDockerBench } from './bench-run';
 import { DAEMON_JSON, DEFAULT_BENCH_SCRIPT, parseBridgeIcc, parseDockerInfo, probeContainers, type ContainersFacts } from './facts';
 import { planContainers, type ContainersData, type ScanOutcome } from './plan';
+import { optionFieldsFrom } from '../option-fields';
 
 /**
  * Containers: no privileged containers, a hardened dockerd, and the
@@ -140,16 +141,16 @@ export const containersStep: StepDefinition<ContainersFacts, ContainersOptions, 
   guideOrder: 35,
   readOnly: false,
   options: containersOptions,
-  optionFields: [
-    { name: 'noNewPrivileges', label: 'no-new-privileges', help: 'Processes in containers cannot gain privileges through setuid binaries.', type: 'boolean', default: true },
-    { name: 'disableIcc', label: 'No traffic between containers on the default bridge (icc false)', help: 'Containers that must talk use a user-defined network.', type: 'boolean', default: true },
-    { name: 'liveRestore', label: 'live-restore', help: 'Containers keep running while dockerd restarts or upgrades.', type: 'boolean', default: true },
-    { name: 'disableUserlandProxy', label: 'No userland proxy', help: 'Published ports use NAT rules instead of a docker-proxy process running as root.', type: 'boolean', default: true },
-    { name: 'limitLogs', label: 'Limit container log size', help: 'max-size 10m, max-file 3 for the json-file and local drivers.', type: 'boolean', default: true },
-    { name: 'usernsRemap', label: 'Remap container root to an unprivileged user (userns-remap)', help: 'Strong, but Docker moves to a new storage root: existing images and containers disappear until it is turned off.', type: 'boolean', default: false },
-    { name: 'runScan', label: 'Run docker-bench-security', help: 'Runs the script when it is on the VM; fetches it when the VM reaches GitHub; otherwise says how to copy it there.', type: 'boolean', default: false },
-    { name: 'benchPath', label: 'docker-bench-security.sh on the VM', help: `Default ${DEFAULT_BENCH_SCRIPT}.`, type: 'string' },
-  ],
+  optionFields: optionFieldsFrom(containersOptions, {
+    noNewPrivileges: { label: 'no-new-privileges', help: 'Processes in containers cannot gain privileges through setuid binaries.' },
+    disableIcc: { label: 'No traffic between containers on the default bridge (icc false)', help: 'Containers that must talk use a user-defined network.' },
+    liveRestore: { label: 'live-restore', help: 'Containers keep running while dockerd restarts or upgrades.' },
+    disableUserlandProxy: { label: 'No userland proxy', help: 'Published ports use NAT rules instead of a docker-proxy process running as root.' },
+    limitLogs: { label: 'Limit container log size', help: 'max-size 10m, max-file 3 for the json-file and local drivers.' },
+    usernsRemap: { label: 'Remap container root to an unprivileged user (userns-remap)', help: 'Strong, but Docker moves to a new storage root: existing images and containers disappear until it is turned off.' },
+    runScan: { label: 'Run docker-bench-security', help: 'Runs the script when it is on the VM; fetches it when the VM reaches GitHub; otherwise says how to copy it there.' },
+    benchPath: { label: 'docker-bench-security.sh on the VM', help: `Default ${DEFAULT_BENCH_SCRIPT}.` },
+  }),
   applyTimeoutMs: 10 * 60_000,
 
   probe: probeContainers,

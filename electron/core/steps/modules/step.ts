@@ -6,6 +6,7 @@ import { RECOMMENDED_NAMES, canonicalModule } from './catalog';
 import { dryRunBlocks, isBuiltin, parseDryRun, parseProcModules } from './parse';
 import { chooseModules, inUse, planModules, type ModulesData, type ModulesFacts, type ModulesOptions } from './plan';
 import { lookupModules, MODULES_FACTS, probeModules } from './probe';
+import { optionFieldsFrom } from '../option-fields';
 
 export { loadedModules } from './probe';
 export type { LoadedModule } from './parse';
@@ -48,24 +49,18 @@ export const modulesStep: StepDefinition<ModulesFacts, ModulesOptions, ModulesDa
   guideOrder: 50,
   readOnly: false,
   options: modulesOptions,
-  optionFields: [
-    {
-      name: 'modules',
+  optionFields: optionFieldsFrom(modulesOptions, {
+    modules: {
       label: 'Modules to block',
       help: `Leave empty for the recommended set: ${RECOMMENDED_NAMES.join(', ')}. Modules that are in use, mounted, built in or needed by containers are refused.`,
-      type: 'string-list',
-      default: [],
     },
-    { name: 'unloadNow', label: 'Unload them now', help: 'Unload the blocked modules that are loaded and unused, instead of waiting for a reboot.', type: 'boolean', default: true },
-    {
-      name: 'disableLoading',
+    unloadNow: { label: 'Unload them now', help: 'Unload the blocked modules that are loaded and unused, instead of waiting for a reboot.' },
+    disableLoading: {
       label: 'Disable module loading until reboot',
       help: 'kernel.modules_disabled=1: from now on no module can be loaded or unloaded, by anyone, until the next reboot. Docker may need modules later.',
-      type: 'boolean',
-      default: false,
     },
-    { name: 'installKmod', label: 'Install kmod where modprobe is busybox', help: 'Busybox modprobe (Alpine) ignores install lines; kmod honours them.', type: 'boolean', default: true },
-  ],
+    installKmod: { label: 'Install kmod where modprobe is busybox', help: 'Busybox modprobe (Alpine) ignores install lines; kmod honours them.' },
+  }),
   // update-initramfs under software emulation takes minutes.
   applyTimeoutMs: 20 * 60_000,
 

@@ -3,6 +3,7 @@ import { isValidName } from '../../../../shared/names';
 import { HardenLabError } from '../../errors';
 import type { AuditCheckDraft, StepContext, StepDefinition, StepPlanDraft, VerifyCheck } from '../../engine/step';
 import { adminGroupMembers, classifyShadow, doasAdmins, isLockedState, isNoLoginShell, parsePasswdStatus, shellOf, sudoAllowsAll, withShell, type ShadowInfo } from './accounts';
+import { optionFieldsFrom } from '../option-fields';
 
 /**
  * Root account: lock root's password, so nobody logs in as root with a
@@ -96,9 +97,9 @@ export const rootAccountStep: StepDefinition<RootAccountFacts, RootAccountOption
   guideOrder: 25,
   readOnly: false,
   options: rootAccountOptions,
-  optionFields: [
-    { name: 'alsoDisableRootShell', label: 'Also set root\'s shell to nologin', help: '`su -`, `sudo -i` and console logins as root end at once; `sudo COMMAND` still works.', type: 'boolean', default: false },
-  ],
+  optionFields: optionFieldsFrom(rootAccountOptions, {
+    alsoDisableRootShell: { label: 'Also set root\'s shell to nologin', help: '`su -`, `sudo -i` and console logins as root end at once; `sudo COMMAND` still works.' },
+  }),
   applyTimeoutMs: 2 * 60_000,
 
   probe: probeRootAccount,

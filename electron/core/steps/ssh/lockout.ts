@@ -18,7 +18,7 @@ export const lockoutStep: StepDefinition<SshFacts, SshOptions, SshData> = {
   summary: 'Apply a change that shuts every SSH user out, and watch Harden Lab notice and restore the snapshot by itself.',
   why: 'The fear of locking yourself out is what stops people from hardening. Seeing the automatic revert work once, on purpose, shows what protects every other step.',
   guideOrder: 1,
-  optionFields: [],
+  optionFields: sshStep.optionFields,
   audit: () => [],
   async preflight() {
     /* the point is to lock out */

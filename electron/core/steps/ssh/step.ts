@@ -4,6 +4,7 @@ import { answer, defineFact } from '../../facts/provider';
 import type { AuditCheckDraft, StepContext, StepDefinition, StepPlanDraft, VerifyCheck } from '../../engine/step';
 import { AUDITED_OPTIONS, desiredSettings, holds, settingFor, settingsFor, sshOptions, wanted, type SshOptions } from './settings';
 import { canonicalKey, canonicalValue, includePatterns, ourDirectives, parseSshdT, planSshdEdit, type DesiredSetting, type SshdFile } from './sshd-config';
+import { optionFieldsFrom } from '../option-fields';
 
 export { desiredSettings, sshOptions, type SshOptions } from './settings';
 
@@ -89,19 +90,10 @@ export const sshStep: StepDefinition<SshFacts, SshOptions, SshData> = {
   guideOrder: 20,
   readOnly: false,
   options: sshOptions,
-  optionFields: [
-    {
-      name: 'rootLogin',
-      label: 'Root login',
-      type: 'enum',
-      default: 'no',
-      choices: [
-        { value: 'no', label: 'Never (the guide)' },
-        { value: 'prohibit-password', label: 'Only with a key' },
-      ],
-    },
-    { name: 'stronger', label: 'Stronger settings', help: `Also ${strongerOnly()}. Not audited: each stops something some hosts rely on.`, type: 'boolean', default: false },
-  ],
+  optionFields: optionFieldsFrom(sshOptions, {
+    rootLogin: { label: 'Root login', choices: { no: 'Never (the guide)', 'prohibit-password': 'Only with a key' } },
+    stronger: { label: 'Stronger settings', help: `Also ${strongerOnly()}. Not audited: each stops something some hosts rely on.` },
+  }),
   applyTimeoutMs: 2 * 60_000,
 
   facts: [sshdState],

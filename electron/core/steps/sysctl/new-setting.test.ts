@@ -6,6 +6,7 @@ import { adapterFor } from '../../distro/detect';
 import type { StepContext } from '../../engine/step';
 import type { Target } from '../../engine/target';
 import { withFreshFacts } from '../../facts/testing';
+import type * as Catalog from './catalog';
 import type { SysctlSetting } from './catalog';
 import { sysctlFactsFrom } from './probe';
 import { sysctlStep } from './step';
@@ -19,7 +20,7 @@ import { debian12SysctlFiles, recordedSysctlAnswers } from './testing/recorded';
 const MADE_UP: SysctlSetting = { key: 'kernel.hardenlab_made_up', value: '1', why: 'A made-up setting: proves one catalog line is enough.' };
 
 vi.mock('./catalog', async (original) => {
-  const real = await original<typeof import('./catalog')>();
+  const real = await original<typeof Catalog>();
   const all = [...real.ALL_SETTINGS, { key: 'kernel.hardenlab_made_up', value: '1', why: 'A made-up setting: proves one catalog line is enough.' }];
   return { ...real, ALL_SETTINGS: all, settingFor: (key: string) => all.find((s) => s.key === key) };
 });

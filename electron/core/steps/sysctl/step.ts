@@ -5,6 +5,7 @@ import { ALL_SETTINGS } from './catalog';
 import { normalizeValue } from './parse';
 import { desiredValue, planSysctl, satisfied, type SysctlData, type SysctlFacts, type SysctlOptions } from './plan';
 import { probeSysctl, readSysctls, SYSCTL_FACTS } from './probe';
+import { optionFieldsFrom } from '../option-fields';
 
 /**
  * Kernel hardening sysctls: one file in sysctl.d named to be read last, a
@@ -58,17 +59,11 @@ export const sysctlStep: StepDefinition<SysctlFacts, SysctlOptions, SysctlData> 
   guideOrder: 70,
   readOnly: false,
   options: sysctlOptions,
-  optionFields: [
-    { name: 'keys', label: 'Only these settings', help: `Leave empty for all that apply. Known: ${ALL_SETTINGS.map((s) => s.key).join(', ')}.`, type: 'string-list', default: [] },
-    { name: 'extra', label: 'Other keys', help: 'key=value, e.g. kernel.panic_on_oops=1 (whole numbers only; the key must exist on the VM).', type: 'string-list', default: [] },
-    {
-      name: 'restrictUserNamespaces',
-      label: 'No user namespaces for unprivileged users',
-      help: 'kernel.unprivileged_userns_clone = 0 (Debian). Breaks rootless Docker and Podman.',
-      type: 'boolean',
-      default: false,
-    },
-  ],
+  optionFields: optionFieldsFrom(sysctlOptions, {
+    keys: { label: 'Only these settings', help: `Leave empty for all that apply. Known: ${ALL_SETTINGS.map((s) => s.key).join(', ')}.` },
+    extra: { label: 'Other keys', help: 'key=value, e.g. kernel.panic_on_oops=1 (whole numbers only; the key must exist on the VM).', as: 'string-list' },
+    restrictUserNamespaces: { label: 'No user namespaces for unprivileged users', help: 'kernel.unprivileged_userns_clone = 0 (Debian). Breaks rootless Docker and Podman.' },
+  }),
   applyTimeoutMs: 2 * 60_000,
 
   facts: SYSCTL_FACTS,
