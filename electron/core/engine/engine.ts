@@ -110,7 +110,7 @@ export class Engine {
         return current;
       },
       distro,
-      facts: createFacts(() => current, { distro, host: profile.host }),
+      facts: createFacts(() => current, { distro, host: profile.host, user: profile.user }),
       signal: opts.signal ?? new AbortController().signal,
       log,
       freshLogin: (o) => this.deps.connections.freshLogin(profile, o),

@@ -47,11 +47,20 @@ export function createFacts(target: () => Target, env: FactEnv): Facts {
 
   const run = async (providers: ReadonlyArray<FactProvider<unknown>>): Promise<void> => {
     const timeout = providers.reduce((sum, p) => sum + (p.timeoutMs ?? DEFAULT_TIMEOUT_MS), 0);
-    const first = await probe(Object.assign({}, ...providers.map((p) => prefixed(p.id, p.commands(env)))), timeout);
-    const firsts = new Map(providers.map((p) => [p.id, unprefixed(p.id, first)]));
     const failed = new Map<string, unknown>();
+    const commands: Array<Record<string, readonly string[]>> = [];
+    for (const p of providers) {
+      try {
+        commands.push(prefixed(p.id, p.commands(env)));
+      } catch (error) {
+        failed.set(p.id, error);
+      }
+    }
+    const first = await probe(Object.assign({}, ...commands), timeout);
+    const firsts = new Map(providers.map((p) => [p.id, unprefixed(p.id, first)]));
     const seconds: Array<[string, Record<string, readonly string[]>]> = [];
     for (const p of providers) {
+      if (failed.has(p.id)) continue;
       try {
         const more = p.then?.(firsts.get(p.id)!, env);
         if (more && Object.keys(more).length > 0) seconds.push([p.id, more]);

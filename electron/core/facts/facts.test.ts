@@ -31,7 +31,7 @@ function localTarget(): { target: Target; probes: Array<string[]> } {
   return { target, probes };
 }
 
-const env = { distro: {} as DistroAdapter, host: 'local' };
+const env = { distro: {} as DistroAdapter, host: 'local', user: 'lab' };
 
 describe('files listed and read in one command', () => {
   it('reads every file the patterns name, exactly, in the shell\'s order', () => {

@@ -13,6 +13,8 @@ export type Answers = Record<string, TargetProbeItem | undefined>;
 export interface FactEnv {
   distro: DistroAdapter;
   host: string;
+  /** The profile's login user (checked against NAME_PATTERNS.unixUser before it reaches a command). */
+  user: string;
 }
 
 export interface FactProvider<T> {

@@ -8,7 +8,7 @@ import { createFacts } from './cache';
  */
 export function withFreshFacts(ctx: Omit<StepContext, 'facts'>): StepContext {
   return Object.defineProperty(ctx, 'facts', {
-    get: () => createFacts(() => ctx.target, { distro: ctx.distro, host: ctx.profile.host }),
+    get: () => createFacts(() => ctx.target, { distro: ctx.distro, host: ctx.profile.host, user: ctx.profile.user }),
     enumerable: true,
   }) as StepContext;
 }

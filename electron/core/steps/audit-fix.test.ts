@@ -231,7 +231,7 @@ function rootAnswers(): Record<string, TargetProbeItem> {
 describe('root-account: the Fix plan closes every failing root check', () => {
   it('on the lab baseline, with what `passwd -l root` leaves in /etc/shadow', async () => {
     const answers = rootAnswers();
-    const ctx = contextFor({ probe: async (commands) => Object.fromEntries(Object.keys(commands).map((k) => [k, answers[k]])) as never });
+    const ctx = contextFor({ probe: async (commands) => Object.fromEntries(Object.keys(commands).map((k) => [k, answers[k.slice(k.indexOf(':') + 1)]])) as never });
     const { before } = await expectFixCloses(rootAccountStep, ctx, () => rootAccountStep.probe(ctx), (_f, plan) => {
       expect(plan.commands.map((c) => c.argv.join(' '))).toEqual(['passwd -l root']);
       // shadow-utils: "!" before the hash, and passwd -S then says L.
@@ -243,7 +243,7 @@ describe('root-account: the Fix plan closes every failing root check', () => {
 
   it('with no admin user besides root: that check is left to the operator, with no Fix link', async () => {
     const answers: Record<string, TargetProbeItem> = { ...rootAnswers(), groups: { code: 0, stdout: 'sudo:x:27:\n' }, userGroups: { code: 0, stdout: 'root\n' }, sudoRights: { code: 1, stdout: '' } };
-    const ctx = contextFor({ probe: async (commands) => Object.fromEntries(Object.keys(commands).map((k) => [k, answers[k]])) as never }, { ...PROFILE, user: 'root' });
+    const ctx = contextFor({ probe: async (commands) => Object.fromEntries(Object.keys(commands).map((k) => [k, answers[k.slice(k.indexOf(':') + 1)]])) as never }, { ...PROFILE, user: 'root' });
     const { after } = await expectFixCloses(rootAccountStep, ctx, () => rootAccountStep.probe(ctx), () => {
       answers.shadow = { code: 0, stdout: ROOT_SHADOW.replace(/^root:/, 'root:!') };
       answers.status = { code: 0, stdout: 'root L 2026-11-29 0 99999 7 -1\n' };

@@ -2,6 +2,7 @@ import type { StepContext } from '../../engine/step';
 import type { TargetProbeItem } from '../../engine/target';
 import { parseInspect, type ContainerFacts } from './inspect';
 import { AUDITED_PATHS, parseMountPoints, parseStat, PERMISSION_PATHS, type StatEntry } from './host-checks';
+import { defineFact } from '../../facts/provider';
 
 /**
  * What the containers step reads from the VM, in one elevated round trip
@@ -163,7 +164,13 @@ export function factsFromProbe(r: ContainersProbe): ContainersFacts {
   };
 }
 
-export async function probeContainers(ctx: StepContext): Promise<ContainersFacts> {
-  const r = await ctx.target.probe(CONTAINERS_PROBE, { elevate: true, timeoutMs: 120_000 });
-  return factsFromProbe(r);
+export const containersState = defineFact<ContainersFacts>({
+  id: 'containers.state',
+  commands: () => CONTAINERS_PROBE,
+  timeoutMs: 120_000,
+  parse: (r) => factsFromProbe(r as Record<keyof typeof CONTAINERS_PROBE, TargetProbeItem>),
+});
+
+export function probeContainers(ctx: StepContext): Promise<ContainersFacts> {
+  return ctx.facts.get(containersState);
 }

@@ -3,7 +3,7 @@ import { toErrorInfo } from '../../errors';
 import type { StepContext, StepDefinition, VerifyCheck } from '../../engine/step';
 import { auditContainers } from './audit';
 import { benchManualInstructions, fetchBenchCommands, githubReachable, isSafeBenchPath, runDockerBench } from './bench-run';
-import { DAEMON_JSON, DEFAULT_BENCH_SCRIPT, parseBridgeIcc, parseDockerInfo, probeContainers, type ContainersFacts } from './facts';
+import { DAEMON_JSON, DEFAULT_BENCH_SCRIPT, parseBridgeIcc, parseDockerInfo, probeContainers, containersState, type ContainersFacts } from './facts';
 import { planContainers, type ContainersData, type ScanOutcome } from './plan';
 import { optionFieldsFrom } from '../option-fields';
 
@@ -153,6 +153,7 @@ export const containersStep: StepDefinition<ContainersFacts, ContainersOptions, 
   }),
   applyTimeoutMs: 10 * 60_000,
 
+  facts: [containersState],
   probe: probeContainers,
 
   async plan(facts, options, ctx) {

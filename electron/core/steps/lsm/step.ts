@@ -17,6 +17,8 @@ import {
   type LockdownState,
   type SelinuxMode,
 } from './status';
+import { kernelRelease } from '../../facts/common';
+import { defineFact, type Answers } from '../../facts/provider';
 
 /**
  * LSM and kernel security status (read-only): which Linux security modules
@@ -98,23 +100,24 @@ export function lsmFactsFrom(r: Record<string, TargetProbeItem | undefined>): Ls
   };
 }
 
+const LSM_COMMANDS = {
+  lsm: ['cat', '/sys/kernel/security/lsm'],
+  lockdown: ['cat', '/sys/kernel/security/lockdown'],
+  aaEnabled: ['cat', '/sys/module/apparmor/parameters/enabled'],
+  aaProfiles: ['cat', '/sys/kernel/security/apparmor/profiles'],
+  aaStatus: optional('aa-status'),
+  getenforce: optional('getenforce'),
+  selinuxEnforce: ['cat', '/sys/fs/selinux/enforce'],
+  cmdline: ['cat', '/proc/cmdline'],
+  config: ['sh', '-c', CONFIG_SCRIPT],
+};
+
+/** The LSM state; the kernel release is the shared fact, given to the parser under its old name. */
+export const lsmState = defineFact<Answers>({ id: 'lsm.state', commands: () => LSM_COMMANDS, parse: (first) => first });
+
 export async function probeLsm(ctx: StepContext): Promise<LsmFacts> {
-  const r = await ctx.target.probe(
-    {
-      unameR: ['uname', '-r'],
-      lsm: ['cat', '/sys/kernel/security/lsm'],
-      lockdown: ['cat', '/sys/kernel/security/lockdown'],
-      aaEnabled: ['cat', '/sys/module/apparmor/parameters/enabled'],
-      aaProfiles: ['cat', '/sys/kernel/security/apparmor/profiles'],
-      aaStatus: optional('aa-status'),
-      getenforce: optional('getenforce'),
-      selinuxEnforce: ['cat', '/sys/fs/selinux/enforce'],
-      cmdline: ['cat', '/proc/cmdline'],
-      config: ['sh', '-c', CONFIG_SCRIPT],
-    },
-    { elevate: true, timeoutMs: 60_000 },
-  );
-  const facts = lsmFactsFrom(r);
+  const [r, release] = await Promise.all([ctx.facts.get(lsmState), ctx.facts.get(kernelRelease)]);
+  const facts = lsmFactsFrom({ ...r, unameR: { code: release ? 0 : 1, stdout: `${release}\n` } });
   if (!facts.running) throw new HardenLabError('REMOTE_COMMAND_FAILED', `\`uname -r\` gave nothing on ${ctx.profile.host}.`);
   return facts;
 }
@@ -265,6 +268,7 @@ export const lsmStep: StepDefinition<LsmFacts, Record<string, never>> = {
   guideOrder: 60,
   readOnly: true,
   options: z.object({}).strict() as z.ZodType<Record<string, never>>,
+  facts: [lsmState, kernelRelease],
   probe: probeLsm,
   plan: (facts) => planLsm(facts),
   async verify() {

@@ -4,6 +4,8 @@ import { HardenLabError } from '../../errors';
 import type { AuditCheckDraft, StepContext, StepDefinition, StepPlanDraft, VerifyCheck } from '../../engine/step';
 import { adminGroupMembers, classifyShadow, doasAdmins, isLockedState, isNoLoginShell, parsePasswdStatus, shellOf, sudoAllowsAll, withShell, type ShadowInfo } from './accounts';
 import { optionFieldsFrom } from '../option-fields';
+import { answer, defineFact } from '../../facts/provider';
+import type { TargetProbeItem } from '../../engine/target';
 
 /**
  * Root account: lock root's password, so nobody logs in as root with a
@@ -51,25 +53,37 @@ const PROBE = (user: string) => ({
   nologin: ['sh', '-c', 'for p in /usr/sbin/nologin /sbin/nologin; do [ -x "$p" ] && { echo "$p"; exit 0; }; done; exit 1'],
 });
 
-export async function probeRootAccount(ctx: StepContext): Promise<RootAccountFacts> {
-  const user = ctx.profile.user;
-  if (!isValidName('unixUser', user)) throw new HardenLabError('BAD_INPUT', `The profile's user ${JSON.stringify(user)} is not a valid user name.`);
-  const r = await ctx.target.probe(PROBE(user), { elevate: true });
-  // The hash is read, classified and dropped here: nothing later holds it.
-  const shadow = classifyShadow(r.shadow.code === 0 ? r.shadow.stdout : null);
-  const admins = new Map<string, string[]>(adminGroupMembers(r.groups.stdout));
-  for (const u of doasAdmins(r.doas.stdout, r.allGroups.stdout)) admins.set(u, [...(admins.get(u) ?? []), 'doas']);
-  // A rule in /etc/sudoers.d that no group shows (group members' rights come from %sudo/%wheel already).
-  if (user !== 'root' && !admins.has(user) && r.sudoRights.code === 0 && sudoAllowsAll(r.sudoRights.stdout)) admins.set(user, ['sudoers rule']);
-  return {
-    shadow,
-    passwdStatus: r.status.code === 0 ? parsePasswdStatus(r.status.stdout) : null,
-    passwdStatusLine: r.status.code === 0 ? r.status.stdout.trim() : '',
-    rootShell: r.passwd.code === 0 ? shellOf(r.passwd.stdout) : null,
-    admins: [...admins].map(([u, via]) => ({ user: u, via })),
-    profileUserGroups: r.userGroups.code === 0 ? r.userGroups.stdout.trim().split(/\s+/) : [],
-    nologin: r.nologin.code === 0 ? r.nologin.stdout.trim() : null,
-  };
+/** Read once per operation; the profile's user is a checked name before it reaches a command. */
+export const rootAccountState = defineFact<RootAccountFacts>({
+  id: 'root.account',
+  commands: (env) => {
+    if (!isValidName('unixUser', env.user)) throw new HardenLabError('BAD_INPUT', `The profile's user ${JSON.stringify(env.user)} is not a valid user name.`);
+    return PROBE(env.user);
+  },
+  parse(answers, _second, env) {
+    const user = env.user;
+    const r = Object.fromEntries(Object.keys(PROBE(user)).map((k) => [k, answer(answers, k)])) as Record<keyof ReturnType<typeof PROBE>, TargetProbeItem>;
+    // The hash is read, classified and dropped here: nothing later holds it.
+    const shadow = classifyShadow(r.shadow.code === 0 ? r.shadow.stdout : null);
+    const admins = new Map<string, string[]>(adminGroupMembers(r.groups.stdout));
+    for (const u of doasAdmins(r.doas.stdout, r.allGroups.stdout)) admins.set(u, [...(admins.get(u) ?? []), 'doas']);
+    // A rule in /etc/sudoers.d that no group shows (group members' rights come from %sudo/%wheel already).
+    if (user !== 'root' && !admins.has(user) && r.sudoRights.code === 0 && sudoAllowsAll(r.sudoRights.stdout)) admins.set(user, ['sudoers rule']);
+    return {
+      shadow,
+      passwdStatus: r.status.code === 0 ? parsePasswdStatus(r.status.stdout) : null,
+      passwdStatusLine: r.status.code === 0 ? r.status.stdout.trim() : '',
+      rootShell: r.passwd.code === 0 ? shellOf(r.passwd.stdout) : null,
+      admins: [...admins].map(([u, via]) => ({ user: u, via })),
+      profileUserGroups: r.userGroups.code === 0 ? r.userGroups.stdout.trim().split(/\s+/) : [],
+      nologin: r.nologin.code === 0 ? r.nologin.stdout.trim() : null,
+    };
+  },
+});
+
+export function probeRootAccount(ctx: StepContext): Promise<RootAccountFacts> {
+  if (!isValidName('unixUser', ctx.profile.user)) return Promise.reject(new HardenLabError('BAD_INPUT', `The profile's user ${JSON.stringify(ctx.profile.user)} is not a valid user name.`));
+  return ctx.facts.get(rootAccountState);
 }
 
 function shadowEvidence(s: ShadowInfo): string {
@@ -102,6 +116,7 @@ export const rootAccountStep: StepDefinition<RootAccountFacts, RootAccountOption
   }),
   applyTimeoutMs: 2 * 60_000,
 
+  facts: [rootAccountState],
   probe: probeRootAccount,
 
   async plan(facts, options, ctx): Promise<StepPlanDraft<RootAccountData>> {
