@@ -96,9 +96,6 @@ export default tseslint.config(
   },
   {
     files: ['electron/core/engine/**/*.ts'],
-    // engine.ts (and its test, which builds a real bus) still take EventBus from
-    // ../api/events; these two exemptions go when the bus moves down.
-    ignores: ['electron/core/engine/engine.ts', 'electron/core/engine/engine.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -10,7 +10,7 @@ import type { HostKeyPrompter } from '../ssh/host-key-verifier';
 import { ConnectionManager } from '../ssh/manager';
 import { ALL_STEPS } from '../steps/registry';
 import type { AnyStep } from '../engine/step';
-import { EventBus } from './events';
+import { EventBus } from '../events';
 import { Operations } from './operations';
 import type { Door, Handlers } from './dispatch';
 import { createHandlers } from './handlers';

@@ -1,7 +1,7 @@
 import { CHANNELS, type ChannelName } from '../../../shared/channels';
 import { contract, type Envelope, type ParsedReq, type Res } from '../../../shared/contract';
 import { HardenLabError, toErrorInfo } from '../errors';
-import type { EventBus } from './events';
+import type { EventBus } from '../events';
 
 export type Door = 'electron' | 'browser' | 'cli';
 

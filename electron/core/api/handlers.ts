@@ -12,6 +12,7 @@ import { isContainerModule } from '../steps/modules/catalog';
 import { loadedModules } from '../steps/modules/step';
 import { importSshConfig } from '../ssh/ssh-config-import';
 import { rememberSupport } from '../secrets';
+import { emitProgress, type ProgressLevel } from '../events';
 import type { Handlers } from './dispatch';
 import type { CoreServices } from './core';
 
@@ -22,9 +23,8 @@ import type { CoreServices } from './core';
  * and `op.cancel` aborts them where that is safe.
  */
 export function createHandlers(s: CoreServices): Handlers {
-  const progress = (opId: string | undefined, phase: string, message: string, percent?: number, level: 'info' | 'warn' | 'error' = 'info') => {
-    if (opId) s.events.emit('progress', { opId, phase, message, level, at: new Date().toISOString(), ...(percent !== undefined ? { percent: Math.max(0, Math.min(100, percent)) } : {}) });
-  };
+  const progress = (opId: string | undefined, phase: string, message: string, percent?: number, level: ProgressLevel = 'info') =>
+    emitProgress(s.events, opId, phase, message, { level, ...(percent !== undefined ? { percent } : {}) });
   const driverProgress = (opId: string | undefined): ProgressFn => (p) => progress(opId, p.phase, p.message, p.percent);
 
   const withOp = async <T>(opId: string | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> => {
@@ -177,31 +177,11 @@ export function createHandlers(s: CoreServices): Handlers {
         return { snapshot };
       }),
     'snapshots.restore': async (req) =>
-      // A restore is a change like an apply: it must not run under another process's apply or revert on the same VM.
+      // A restore is a change like an apply: the engine runs it under the profile's lock, the same way back as a revert.
       withOp(req.opId, () =>
-        s.engine.exclusive(req.profile, `restoring the snapshot "${req.snapshot}" on ${req.profile}`, async () => {
-          const started = Date.now();
-          const { profile, driver, vm } = await vmOf(req.profile);
-          const list = await driver.listSnapshots(vm);
-          const snapshot = list.snapshots.find((x) => x.id === req.snapshot) ?? list.snapshots.find((x) => x.name === req.snapshot);
-          if (!snapshot) {
-            throw new HardenLabError('SNAPSHOT_NOT_FOUND', `${profile.name} has no snapshot "${req.snapshot}". Nothing was changed.`, { hint: 'Pick one from the snapshot list.' });
-          }
-          // Once the restore starts it is not cancelled: a half-restored VM is worse than either state.
-          s.terminals.closeAll();
-          s.connections.forget(profile.name);
-          await driver.restoreSnapshot(vm, snapshot.id, { onProgress: driverProgress(req.opId) });
-          progress(req.opId, 'reconnect', 'Waiting for SSH on the restored VM.');
-          let reconnected = false;
-          try {
-            await s.connections.waitForSsh(profile, { deadlineMs: 5 * 60_000, onProgress: (p) => progress(req.opId, 'reconnect', p.message) });
-            reconnected = true;
-            progress(req.opId, 'done', `Back at "${snapshot.name}"; SSH is connected.`);
-          } catch (e) {
-            progress(req.opId, 'done', `Restored "${snapshot.name}", but SSH did not come back: ${toErrorInfo(e).message}`, undefined, 'warn');
-          }
-          s.events.emit('journal.changed', { profile: profile.name });
-          return { snapshot, reconnected, durationMs: Date.now() - started };
+        s.engine.restoreSnapshot(req.profile, req.snapshot, {
+          ...(req.opId ? { opId: req.opId } : {}),
+          beforeRestore: () => s.terminals.closeAll(),
         }),
       ),
     'snapshots.delete': async (req) => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Profile } from '../../../shared/profile';
-import { EventBus } from '../api/events';
+import { EventBus } from '../events';
 import { HardenLabError } from '../errors';
 import type { HypervisorDriver, Snapshot } from '../hypervisor/types';
 import { ProfileStore } from '../profiles';
@@ -66,7 +66,7 @@ function fakeDriver(vm: FakeVm, log: string[]): HypervisorDriver {
     vmInfo: async () => ({ hypervisor: 'qemu', id: 'lab', name: 'lab', state: 'running', accessible: true }),
     start: async () => undefined,
     stop: async () => undefined,
-    listSnapshots: async () => ({ snapshots: [], currentId: null }),
+    listSnapshots: async () => ({ snapshots: [...vm.snapshots.keys()].map((id) => ({ id, name: `name-${id}`, description: '', parentId: null })), currentId: null }),
     async takeSnapshot(_vm, name): Promise<Snapshot> {
       n += 1;
       const id = `snap-${n}`;
@@ -142,6 +142,7 @@ function testStep(behaviour: { current: Behaviour }): StepDefinition<{ value: st
 
 let vm: FakeVm;
 let log: string[];
+let events: EventBus;
 let engine: Engine;
 let journal: Journal;
 let home: string;
@@ -161,8 +162,29 @@ beforeEach(async () => {
     connections: fakeConnections(vm),
     driverFor: async () => fakeDriver(vm, log),
     journal,
-    events: new EventBus(),
+    events: (events = new EventBus()),
     steps: [testStep(behaviour)],
+  });
+});
+
+describe('one-click restore', () => {
+  it('restores by name through the same way back as a revert, and reports SSH back', async () => {
+    await engine.apply('lab', (await engine.plan('lab', 'demo', {})).id);
+    const seen: Array<{ phase: string; level: string; percent?: number }> = [];
+    events.subscribe((name, p) => name === 'progress' && seen.push(p as (typeof seen)[number]));
+    let closed = 0;
+    const r = await engine.restoreSnapshot('lab', 'name-snap-1', { opId: 'op-1', beforeRestore: () => closed++ });
+    expect(r).toMatchObject({ snapshot: { id: 'snap-1' }, reconnected: true });
+    expect(closed).toBe(1);
+    expect(vm.files.get('/etc/demo.conf')).toBeUndefined();
+    expect(seen.map((e) => e.phase)).toEqual(['reconnect', 'done']);
+  });
+
+  it('changes nothing for a snapshot that does not exist', async () => {
+    let closed = 0;
+    await expect(engine.restoreSnapshot('lab', 'nope', { beforeRestore: () => closed++ })).rejects.toMatchObject({ code: 'SNAPSHOT_NOT_FOUND' });
+    expect(closed).toBe(0);
+    expect(log).toEqual([]);
   });
 });
 
@@ -255,7 +277,8 @@ describe('engine transactions', () => {
     gate.go();
     expect((await first).outcome).toBe('verified');
     // Nothing changed for the refused one: its plan is kept, and once the first is done the VM is free again.
-    expect(engine.getPlan(second.id)).not.toBeNull();
+    const retried = await engine.apply('lab', second.id).catch((e: { code?: string }) => e);
+    expect((retried as { code?: string }).code).not.toBe('NOT_FOUND');
     expect((await engine.revert('lab', undefined)).experiment.status).toBe('reverted');
   });
 

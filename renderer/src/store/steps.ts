@@ -2,6 +2,7 @@ import type { ApplyResultShape, PlanShape, StepInfo } from '../../../shared/doma
 import { call, errorText, type ErrorView } from '../api/client';
 import { rememberListItems } from '../lib/stepOptions';
 import type { Slice } from './types';
+import { planKeptAfter } from '../../../shared/plan-kept';
 
 /**
  * Plan and apply, per profile and step. A plan is data (files before/after,
@@ -42,8 +43,6 @@ export interface StepsSlice {
   dismissApplyError: (profile: string, step: string) => void;
 }
 
-/** Apply errors after which the engine still holds the plan, so the same plan can be applied again. */
-export const KEEPS_PLAN = new Set(['VM_WRONG_STATE', 'CONFIRMATION_REQUIRED', 'NO_WAY_BACK']);
 
 export const runKey = (profile: string, step: string): string => `${profile}/${step}`;
 
@@ -123,7 +122,7 @@ export const createStepsSlice: Slice<StepsSlice> = (set, get) => {
         get().finishOp(opId, error.code === 'CANCELLED' ? 'cancelled' : 'failed', error);
         // Refusals before anything changed keep the plan in the engine: a busy VM (apply once it is free),
         // a risk that needs confirming, or no snapshot to go back to (link the VM, then apply).
-        put(profile, step, { applying: false, applyError: error, planUsed: !KEEPS_PLAN.has(error.code ?? '') });
+        put(profile, step, { applying: false, applyError: error, planUsed: !planKeptAfter(error.code) });
         return null;
       } finally {
         void get().refreshProfileData(profile, { audit: true });

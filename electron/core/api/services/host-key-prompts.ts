@@ -1,6 +1,6 @@
 import type { HostKeyDecision } from '../../../../shared/domain';
 import type { HostKeyPrompter } from '../../ssh/host-key-verifier';
-import type { EventBus } from '../events';
+import type { EventBus } from '../../events';
 
 /**
  * Bridges the SSH layer's host-key questions to whichever door is open: the

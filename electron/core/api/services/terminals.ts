@@ -3,7 +3,7 @@ import type { Profile } from '../../../../shared/profile';
 import { HardenLabError } from '../../errors';
 import type { ConnectionManager } from '../../ssh/manager';
 import { openShell, type ShellSession } from '../../ssh/shell';
-import type { EventBus } from '../events';
+import type { EventBus } from '../../events';
 
 /**
  * Terminal tabs: one PTY shell channel each on the profile's shared

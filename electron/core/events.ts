@@ -1,12 +1,12 @@
-import type { EventName } from '../../../shared/channels';
-import { eventContract, type EventPayload } from '../../../shared/contract';
+import type { EventName } from '../../shared/channels';
+import { eventContract, type EventPayload } from '../../shared/contract';
 
 export type EventSink = (name: EventName, payload: unknown) => void;
 
 /**
  * One bus for every event the core emits. Each door subscribes once and
  * forwards to its clients (IPC to the window, WebSocket to the page, stderr
- * for the CLI). Payloads are validated against the event contract, except
+ * for the CLI). It lives below the api and the engine, which both emit. Payloads are validated against the event contract, except
  * terminal output which is high volume and built only by the terminal code.
  */
 export class EventBus {
@@ -30,4 +30,13 @@ export class EventBus {
     this.sinks.add(sink);
     return () => this.sinks.delete(sink);
   }
+}
+
+export type ProgressLevel = 'info' | 'warn' | 'error';
+
+/** The one way to report progress of an operation: nothing without an opId; a percent is clamped and rounded. */
+export function emitProgress(events: EventBus, opId: string | undefined, phase: string, message: string, opts: { level?: ProgressLevel; percent?: number; at?: Date } = {}): void {
+  if (!opId) return;
+  const { level = 'info', percent, at = new Date() } = opts;
+  events.emit('progress', { opId, phase, message, level, at: at.toISOString(), ...(percent !== undefined && Number.isFinite(percent) ? { percent: Math.max(0, Math.min(100, Math.round(percent))) } : {}) });
 }
