@@ -1,7 +1,8 @@
 import type { StepContext } from '../../engine/step';
 import type { TargetProbeItem } from '../../engine/target';
-import type { DistroFamily, KernelFlavor } from '../../distro/types';
+import type { DistroAdapter, DistroFamily, KernelFlavor } from '../../distro/types';
 import { HardenLabError } from '../../errors';
+import { defineFact, type Answers } from '../../facts/provider';
 import { parseAptSources, securityEntries, SECURITY_LIST_PATH, SOURCES_LISTING_SCRIPT, splitSourceFiles } from './apt-sources';
 import {
   alpineFlavorOfMeta,
@@ -144,14 +145,15 @@ export function alpineIndexView(source: KernelIndexView['source'], policyText: s
   };
 }
 
-export async function probeKernel(ctx: StepContext): Promise<KernelFacts> {
-  const family = ctx.distro.family;
-  const first = await ctx.target.probe(
-    {
+/** What the kernel step reads, in the operation's batch: the running kernel, boot files, packages and sources; then the index of the meta package that tracks it. */
+export const kernelPackages = defineFact<{ first: Answers; second: Answers }>({
+  id: 'kernel.packages',
+  commands: (env) =>
+    ({
       unameR: ['uname', '-r'],
       unameA: ['uname', '-a'],
       ...BOOT_PROBES,
-      ...(family === 'debian'
+      ...(env.distro.family === 'debian'
         ? {
             dpkg: ['dpkg-query', '-W', '-f', '${Package}\t${Version}\t${db:Status-Abbrev}\n', 'linux-image-*'],
             sources: ['sh', '-c', SOURCES_LISTING_SCRIPT],
@@ -160,9 +162,35 @@ export async function probeKernel(ctx: StepContext): Promise<KernelFacts> {
             apkInfo: ['apk', 'info', '-v'],
             kernelRelease: ['sh', '-c', 'for f in /usr/share/kernel/*/kernel.release; do if [ -f "$f" ]; then printf "%s\\t" "$f"; cat "$f"; fi; done; true'],
           }),
-    } as Record<string, readonly string[]>,
-    { elevate: true },
-  );
+    }) as Record<string, readonly string[]>,
+  then(first, env): Record<string, readonly string[]> | undefined {
+    const flavor = flavorOf(first, env.distro);
+    if (!flavor) return undefined;
+    return env.distro.family === 'debian'
+      ? {
+          policy: ['apt-cache', 'policy', flavor.metaPackage],
+          show: ['apt-cache', 'show', flavor.metaPackage],
+          simulate: ['apt-get', '-s', '-o', 'Debug::NoLocking=1', 'install', '--only-upgrade', flavor.metaPackage],
+        }
+      : { policy: ['apk', 'policy', flavor.metaPackage], version: ['apk', 'version', flavor.metaPackage] };
+  },
+  parse: (first, second) => ({ first, second }),
+});
+
+function apkKernelPackages(first: Answers) {
+  return parseApkInfo(out(first.apkInfo)).filter((p) => /^linux-[a-z0-9]+$/.test(p.name));
+}
+
+function flavorOf(first: Answers, distro: DistroAdapter): KernelFlavor | null {
+  const running = out(first.unameR).trim();
+  if (!running) return null;
+  const names = distro.family === 'debian' ? parseDpkgQuery(out(first.dpkg)).filter((p) => p.installed).map((p) => p.name) : apkKernelPackages(first).map((p) => p.name);
+  return distro.kernelFlavorFor(running, names);
+}
+
+export async function probeKernel(ctx: StepContext): Promise<KernelFacts> {
+  const family = ctx.distro.family;
+  const { first, second: answers } = await ctx.facts.get(kernelPackages);
   const running = out(first.unameR).trim();
   if (!running) throw new HardenLabError('REMOTE_COMMAND_FAILED', `\`uname -r\` gave nothing on ${ctx.profile.host}.`);
   const boot = bootFacts(first as Record<keyof typeof BOOT_PROBES, TargetProbeItem>);
@@ -177,13 +205,7 @@ export async function probeKernel(ctx: StepContext): Promise<KernelFacts> {
     const files = splitSourceFiles(out(first.sources));
     const entries = parseAptSources(files);
     const sec = securityEntries(entries, ctx.distro.os.versionCodename);
-    const second = flavor
-      ? await ctx.target.probe({
-          policy: ['apt-cache', 'policy', flavor.metaPackage],
-          show: ['apt-cache', 'show', flavor.metaPackage],
-          simulate: ['apt-get', '-s', '-o', 'Debug::NoLocking=1', 'install', '--only-upgrade', flavor.metaPackage],
-        })
-      : null;
+    const second = flavor ? answers : null;
     const index = second
       ? debianIndexView('vm-index', out(second.policy), out(second.show), out(second.simulate), flavorSuffix)
       : { source: 'vm-index' as const, metaInstalled: null, metaCandidate: null, candidateRelease: null, known: false, upgradePackages: [], note: `no meta package tracks ${running}` };
@@ -211,14 +233,12 @@ export async function probeKernel(ctx: StepContext): Promise<KernelFacts> {
 
   // Alpine: one kernel per flavor; its package replaces the old one, so the
   // installed release is kernel.release, not a list of packages.
-  const apkPkgs = parseApkInfo(out(first.apkInfo)).filter((p) => /^linux-[a-z0-9]+$/.test(p.name));
+  const apkPkgs = apkKernelPackages(first);
   const flavor = ctx.distro.kernelFlavorFor(running, apkPkgs.map((p) => p.name));
   const releases = parseKernelReleaseFiles(out(first.kernelRelease));
   const flavorName = flavor ? alpineFlavorOfMeta(flavor.metaPackage) : null;
   const installedRelease = flavorName ? (releases[flavorName] ?? null) : null;
-  const second = flavor
-    ? await ctx.target.probe({ policy: ['apk', 'policy', flavor.metaPackage], version: ['apk', 'version', flavor.metaPackage] })
-    : null;
+  const second = flavor ? answers : null;
   const index = second && flavor
     ? alpineIndexView('vm-index', out(second.policy), out(second.version), flavor.metaPackage)
     : { source: 'vm-index' as const, metaInstalled: null, metaCandidate: null, candidateRelease: null, known: false, upgradePackages: [], note: `no meta package tracks ${running}` };

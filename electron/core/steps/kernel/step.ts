@@ -8,7 +8,7 @@ import { bootReadinessProbe, evaluateBootReadiness, installedReleaseAfter } from
 import { inspectPackageFiles } from './package-files';
 import { planKernel, type KernelOptions, type KernelPlanData } from './plan';
 import { previewIndex } from './preview';
-import { probeKernel, type KernelFacts } from './probe';
+import { kernelPackages, probeKernel, type KernelFacts } from './probe';
 import { compareKernelReleases, newestRelease } from './release';
 import { uploadDirFor, uploadFiles } from './upload';
 
@@ -155,6 +155,7 @@ export const kernelStep: StepDefinition<KernelFacts, KernelOptions, KernelPlanDa
   ],
   applyTimeoutMs: APPLY_TIMEOUT_MS,
 
+  facts: [kernelPackages],
   probe: probeKernel,
   plan: planWithContext,
   apply: applyKernel,
