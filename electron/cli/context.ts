@@ -1,8 +1,10 @@
 import type { ChannelName } from '../../shared/channels';
-import type { ParsedReq, Req, Res } from '../../shared/contract';
+import { randomBytes } from 'node:crypto';
+import { contract, type ParsedReq, type Req, type Res } from '../../shared/contract';
 import { createCore, type Core } from '../core/api/core';
 import { dispatch } from '../core/api/dispatch';
 import { CoreCallError, type CliIO } from './io';
+import { formatProgress, type ProgressLine } from './progress';
 import { cliPrompter } from './prompter';
 
 /** What every command receives: the parsed global flags, the IO, and a lazily created core. */
@@ -14,18 +16,25 @@ export interface CommandContext {
   print(value: unknown, human: () => string): void;
 }
 
-export function createContext(io: CliIO, json: boolean, version: string, trustHostKey?: string): CommandContext & { dispose(): Promise<void> } {
+/** Whether a channel's request takes an opId: the long operations, whose progress the CLI prints. */
+function takesOpId(channel: ChannelName): boolean {
+  const req = contract[channel].req as unknown as { shape?: Record<string, unknown> };
+  return Boolean(req.shape && 'opId' in req.shape);
+}
+
+export function createContext(io: CliIO, json: boolean, version: string, trustHostKey?: string, quiet = false): CommandContext & { dispose(): Promise<void> } {
   let core: Core | null = null;
   let unsubscribe: (() => void) | null = null;
+  const started = Date.now();
+  const ours = new Set<string>();
   const getCore = () => {
     if (!core) {
       core = createCore({ door: 'cli', version, prompter: cliPrompter(io, trustHostKey, io.isTTY && Boolean(process.stdin.isTTY)) });
-      // Progress goes to stderr so stdout stays clean for --json consumers.
+      // Progress goes to stderr, one line each, so stdout stays clean for --json consumers.
       unsubscribe = core.services.events.subscribe((name, payload) => {
-        if (name === 'progress') {
-          const p = payload as { phase: string; message: string; percent?: number };
-          io.err(`[${p.phase}] ${p.message}${p.percent !== undefined ? ` (${Math.round(p.percent)}%)` : ''}\n`);
-        }
+        if (name !== 'progress' || quiet) return;
+        const p = payload as ProgressLine & { opId: string };
+        if (ours.has(p.opId)) io.err(formatProgress(p, Date.now() - started));
       });
     }
     return core;
@@ -36,7 +45,13 @@ export function createContext(io: CliIO, json: boolean, version: string, trustHo
     core: getCore,
     async invoke(channel, req) {
       const c = getCore();
-      const env = await dispatch(c.handlers, channel, req, { door: 'cli', events: c.services.events });
+      let request: unknown = req;
+      if (takesOpId(channel) && !(req as { opId?: string }).opId) {
+        const opId = `cli-${randomBytes(6).toString('hex')}`;
+        ours.add(opId);
+        request = { ...(req as object), opId };
+      }
+      const env = await dispatch(c.handlers, channel, request, { door: 'cli', events: c.services.events });
       if (!env.ok) throw new CoreCallError(env.error as never);
       return env.value as Res<typeof channel>;
     },

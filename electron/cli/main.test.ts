@@ -32,6 +32,29 @@ beforeAll(() => {
   process.env.HARDENLAB_HOME = mkdtempSync(join(tmpdir(), 'hl-cli-'));
 });
 
+describe('step options from the command line', () => {
+  it('lists the steps, and a step\'s options with kinds and defaults', async () => {
+    const all = await cli('steps');
+    expect(all.code).toBe(0);
+    expect(all.out).toMatch(/^ssh\s+changes\s+/m);
+    const ssh = await cli('steps', 'ssh');
+    expect(ssh.out).toContain('rootLogin=no|prohibit-password  (default no)');
+    expect(JSON.parse((await cli('steps', 'sysctl', '--json')).out).options.map((o: { name: string }) => o.name)).toEqual(['keys', 'extra', 'restrictUserNamespaces']);
+    expect((await cli('steps', 'nope')).code).toBe(2);
+  });
+
+  it('refuses a --set the step would not take before anything is sent', async () => {
+    const r = await cli('plan', 'ssh', '--profile', 'nobody', '--set', 'rootLogin=yes');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('rootLogin is one of no, prohibit-password');
+    const unknown = await cli('apply', 'kernel', '--profile', 'nobody', '--yes', '--set', 'colour=red');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('The step kernel has no option "colour". Its options: refreshIndex (boolean, default true)');
+    // A good --set gets past the check: the unknown profile is what stops it then.
+    expect((await cli('plan', 'ssh', '--profile', 'nobody', '--set', 'stronger=yes')).err).toMatch(/no profile named "nobody"/);
+  });
+});
+
 describe('hardenlab exit codes', () => {
   it('0 for --version and help', async () => {
     expect((await cli('--version')).code).toBe(0);
@@ -78,6 +101,12 @@ describe('hardenlab exit codes', () => {
     expect(down.code).toBe(1);
     expect(JSON.parse(down.out).error.code).toBe('CONNECT_FAILED');
     expect((await cli('--trust-host-key', 'nonsense', 'profile', 'list')).code).toBe(2);
+    // A long operation prints its progress on stderr, one line each with the time, also under --json; --quiet keeps it still.
+    const plan = await cli('plan', 'ssh', '--profile', 'bare', '--json');
+    expect(plan.code).toBe(1);
+    expect(plan.err).toMatch(/^\[\s+\d+\.\ds\] probe: Reading the current state of bare for "/m);
+    expect(JSON.parse(plan.out).ok).toBe(false);
+    expect((await cli('plan', 'ssh', '--profile', 'bare', '--quiet')).err).not.toMatch(/probe:/);
   });
 
   it('doctor --json prints valid JSON describing the tools', async () => {

@@ -3,7 +3,7 @@ import { CoreCallError, EXIT, UsageError, exitCodeFor, processIO, type CliIO } f
 import { doctorCommand } from './commands/doctor';
 import { snapshotCommand, vmCommand } from './commands/vm';
 import { profileCommand } from './commands/profile';
-import { applyCommand, auditCommand, exportCommand, journalCommand, planCommand, revertCommand } from './commands/hardening';
+import { applyCommand, auditCommand, exportCommand, journalCommand, planCommand, revertCommand, stepsCommand } from './commands/hardening';
 import { execCommand, sshCheckCommand } from './commands/ssh';
 import { benchCommand } from './commands/bench';
 import type { Command } from './commands/types';
@@ -26,6 +26,7 @@ export const COMMANDS: Command[] = [
   profileCommand,
   sshCheckCommand,
   execCommand,
+  stepsCommand,
   planCommand,
   applyCommand,
   revertCommand,
@@ -45,7 +46,7 @@ function helpFor(cmds: Command[], title: string): string {
 
 const TOP_HELP = () =>
   helpFor(COMMANDS, 'hardenlab: trial host and kernel hardening on a lab VM, with a snapshot to go back to.\n\nUsage: hardenlab COMMAND [options] [--json]') +
-  `\nGlobal options:\n  --json      machine-readable output on stdout (progress stays on stderr)\n  --help, -h  help for any command\n  --version   print the version\n  --trust-host-key SHA256:...  accept this (and only this) unknown host key without asking\n\nExit codes: 0 ok, 1 a check or operation failed, 2 usage or bad input.\n`;
+  `\nGlobal options:\n  --json      machine-readable output on stdout (progress stays on stderr)\n  --quiet, -q no progress lines on stderr\n  --help, -h  help for any command\n  --version   print the version\n  --trust-host-key SHA256:...  accept this (and only this) unknown host key without asking\n\nExit codes: 0 ok, 1 a check or operation failed, 2 usage or bad input.\n`;
 
 /**
  * Runs one command line and returns the exit code; never calls process.exit,
@@ -57,6 +58,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
   const head = dash < 0 ? [...argv] : argv.slice(0, dash);
   const tail = dash < 0 ? [] : argv.slice(dash);
   const json = head.includes('--json');
+  const quiet = head.includes('--quiet') || head.includes('-q');
   const help = head.includes('--help') || head.includes('-h');
   let trustHostKey: string | undefined;
   const trustAt = head.indexOf('--trust-host-key');
@@ -68,7 +70,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     }
     head.splice(trustAt, 2);
   }
-  const args = [...head.filter((a) => a !== '--json' && a !== '--help' && a !== '-h'), ...tail];
+  const args = [...head.filter((a) => !['--json', '--help', '-h', '--quiet', '-q'].includes(a)), ...tail];
 
   if (args[0] === '--version' || args[0] === 'version') {
     io.out(json ? JSON.stringify({ version: version() }) + '\n' : `hardenlab ${version()}\n`);
@@ -109,7 +111,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
   // Loaded only when a command runs: the core (zod, ssh2, ws) is most of the
   // start-up time, and --version and --help need none of it.
   const { createContext } = await import('./context');
-  const ctx = createContext(io, json, version(), trustHostKey);
+  const ctx = createContext(io, json, version(), trustHostKey, quiet);
   try {
     return await cmd.run!(rest, ctx);
   } catch (e) {

@@ -1,18 +1,33 @@
 import { parse, noExtraPositionals, requireString } from '../args';
 import { EXIT, UsageError } from '../io';
+import type { CommandContext } from '../context';
+import { parseStepSets } from '../step-options';
 import type { Command } from './types';
 
 const profileOpt = { profile: { type: 'string' as const, short: 'p' } };
+const planOpts = { ...profileOpt, set: { type: 'string' as const, multiple: true } };
+
+/** The step's options from --set, checked against the fields the core gives for the step before anything is sent. */
+async function stepOptions(ctx: CommandContext, stepId: string, given: string | string[] | undefined): Promise<Record<string, unknown> | undefined> {
+  const sets = given === undefined ? [] : Array.isArray(given) ? given : [given];
+  if (sets.length === 0) return undefined;
+  const { steps } = await ctx.invoke('steps.list', {});
+  const step = steps.find((s) => s.id === stepId);
+  if (!step) throw new UsageError(`There is no step "${stepId}". Steps: ${steps.map((s) => s.id).join(', ')}.`);
+  return parseStepSets(step, sets);
+}
 
 export const planCommand: Command = {
   name: 'plan',
   summary: 'Preview a hardening step: the diff of each file, the commands and the warnings',
-  usage: 'hardenlab plan STEP --profile NAME [--json]',
+  usage: 'hardenlab plan STEP --profile NAME [--set KEY=VALUE]... [--json]',
   async run(args, ctx) {
-    const { values, positionals } = parse(args, profileOpt);
+    const { values, positionals } = parse(args, planOpts);
     noExtraPositionals(positionals, 1, this.usage);
     const step = requireString(positionals[0], 'A STEP');
-    const { plan } = await ctx.invoke('steps.plan', { profile: requireString(values.profile, '--profile'), step });
+    const profile = requireString(values.profile, '--profile');
+    const options = await stepOptions(ctx, step, values.set);
+    const { plan } = await ctx.invoke('steps.plan', { profile, step, ...(options ? { options } : {}) });
     ctx.print(plan, () => {
       if (plan.nothingToDo) return `${plan.summary}\nNothing to change.`;
       const parts = [plan.summary, ...plan.files.map((f) => f.diff), ...plan.commands.map((c) => `$ ${c.argv.join(' ')}   # ${c.why}`), ...plan.warnings.map((w) => `WARNING (${w.kind}): ${w.message}`)];
@@ -25,14 +40,15 @@ export const planCommand: Command = {
 export const applyCommand: Command = {
   name: 'apply',
   summary: 'Apply a step inside a snapshot; exit 0 only when verified, 1 when it failed and was reverted',
-  usage: 'hardenlab apply STEP --profile NAME --yes [--json]',
+  usage: 'hardenlab apply STEP --profile NAME --yes [--set KEY=VALUE]... [--json]',
   async run(args, ctx) {
-    const { values, positionals } = parse(args, { ...profileOpt, yes: { type: 'boolean' } });
+    const { values, positionals } = parse(args, { ...planOpts, yes: { type: 'boolean' } });
     noExtraPositionals(positionals, 1, this.usage);
     const step = requireString(positionals[0], 'A STEP');
     const profile = requireString(values.profile, '--profile');
     if (!values.yes) throw new UsageError('apply changes the VM: review `hardenlab plan` first, then pass --yes.');
-    const { plan } = await ctx.invoke('steps.plan', { profile, step });
+    const options = await stepOptions(ctx, step, values.set);
+    const { plan } = await ctx.invoke('steps.plan', { profile, step, ...(options ? { options } : {}) });
     const { result } = await ctx.invoke('steps.apply', { profile, planId: plan.id, confirmWarnings: true });
     ctx.print(result, () => `${result.step}: ${result.outcome}${result.error ? ` (${result.error.message})` : ''}`);
     return result.outcome === 'verified' || result.outcome === 'nothing-to-do' ? EXIT.OK : EXIT.FAILED;
@@ -106,6 +122,34 @@ export const exportCommand: Command = {
     } else {
       ctx.io.out(r.content);
     }
+    return EXIT.OK;
+  },
+};
+
+export const stepsCommand: Command = {
+  name: 'steps',
+  summary: 'The hardening steps, or one step\'s options with their kinds and defaults (for --set)',
+  usage: 'hardenlab steps [STEP] [--json]',
+  async run(args, ctx) {
+    const { positionals } = parse(args, {});
+    noExtraPositionals(positionals, 1, this.usage);
+    const { steps } = await ctx.invoke('steps.list', {});
+    const id = positionals[0];
+    if (id === undefined) {
+      ctx.print({ steps }, () => steps.map((s) => `${s.id.padEnd(14)} ${s.readOnly ? 'reads only' : 'changes  '}  ${s.title}`).join('\n'));
+      return EXIT.OK;
+    }
+    const step = steps.find((s) => s.id === id);
+    if (!step) throw new UsageError(`There is no step "${id}". Steps: ${steps.map((s) => s.id).join(', ')}.`);
+    ctx.print(step, () =>
+      [
+        `${step.id}: ${step.title}`,
+        step.summary,
+        '',
+        step.options.length ? 'Options (hardenlab plan|apply ' + step.id + ' --set KEY=VALUE):' : 'No options.',
+        ...step.options.map((f) => `  ${f.name}=${f.type === 'enum' ? (f.choices ?? []).map((c) => c.value).join('|') : f.type === 'string-list' ? 'A,B,...' : f.type === 'boolean' ? 'true|false' : 'TEXT'}${f.default !== undefined ? `  (default ${Array.isArray(f.default) ? f.default.join(',') || 'empty' : String(f.default)})` : ''}\n      ${f.label}${f.help ? `: ${f.help}` : ''}`),
+      ].join('\n'),
+    );
     return EXIT.OK;
   },
 };
