@@ -55,6 +55,22 @@ describe('kernel plan (Debian, recorded on the lab VM)', () => {
     expect(securityIndex).toMatchObject({ known: true, metaCandidate: '6.1.192-2', candidateRelease: '6.1.0-56-cloud-amd64' });
   });
 
+  it('with bookworm main only, and bookworm-security (not in the sources) offering 6.1.0-56: says so and names the option', () => {
+    const d = planKernel({ facts: labFacts(), options: opts(), distro: debian, index: mainIndex, securityLine: null, securityOffer: securityIndex });
+    expect(d.nothingToDo).toBe(true);
+    expect(d.summary).toMatch(/^Running 6\.1\.0-50-cloud-amd64, the newest kernel the configured suites know: .*a newer one is in the security suite/);
+    const notes = d.warnings!.filter((w) => /security/.test(w.message));
+    expect(notes.map((w) => w.message)).toEqual([
+      'bookworm-security, which the APT sources do not name, offers kernel 6.1.0-56-cloud-amd64 (6.1.192-2), newer than the 6.1.0-50-cloud-amd64 the configured suites know. Turn on "Add the security suite" (hardenlab: --set addSecuritySource=true) to take it.',
+    ]);
+    // Nothing newer there (the same index), or a failed look: no such note, the plain suggestion stays.
+    for (const offer of [mainIndex, { ...securityIndex, known: false }, undefined]) {
+      const plain = planKernel({ facts: labFacts(), options: opts(), distro: debian, index: mainIndex, securityLine: null, ...(offer ? { securityOffer: offer } : {}) });
+      expect(plain.warnings!.some((w) => /which the APT sources do not name/.test(w.message))).toBe(false);
+      expect(plain.warnings!.some((w) => /no security suite \(bookworm-security\)/.test(w.message))).toBe(true);
+    }
+  });
+
   it('with bookworm main only: nothing to do, and a warning that suggests the security suite', () => {
     const d = planKernel({ facts: labFacts(), options: opts(), distro: debian, index: mainIndex, securityLine: null });
     expect(d.nothingToDo).toBe(true);

@@ -47,6 +47,25 @@ export interface KernelPlanInput {
   /** The security-suite line to add, when the option is on and the sources lack it. */
   securityLine: string | null;
   offline?: { inspected: InspectedPackages; uploadDir: string };
+  /** What a private refresh with the security suite added offered, when the sources lack it and the plan did not add it. */
+  securityOffer?: KernelIndexView;
+}
+
+/**
+ * A newer kernel in a suite the VM's sources do not name: the plan would
+ * otherwise call the running kernel "the newest known". Says which release
+ * the suite offers and the option that takes it. Pure.
+ */
+export function unconfiguredSuiteNote(facts: Pick<KernelFacts, 'running' | 'codename'>, index: KernelIndexView, offer: KernelIndexView | undefined): PlanWarning | null {
+  const offered = offer?.candidateRelease;
+  if (!offer?.known || !offered) return null;
+  const best = newestRelease([facts.running, index.candidateRelease]) ?? facts.running;
+  if (compareKernelReleases(offered, best) <= 0) return null;
+  const suite = `${facts.codename ?? 'this release'}-security`;
+  return {
+    kind: 'info',
+    message: `${suite}, which the APT sources do not name, offers kernel ${offered} (${offer.metaCandidate ?? 'its meta package'}), newer than the ${best} the configured suites know. Turn on "Add the security suite" (hardenlab: --set addSecuritySource=true) to take it.`,
+  };
 }
 
 const MIB = 1024 * 1024;
@@ -72,11 +91,13 @@ function describeIndex(index: KernelIndexView, meta: string): string {
 export function planKernel(input: KernelPlanInput): StepPlanDraft<KernelPlanData> {
   const { facts, options, distro, index, securityLine, offline } = input;
   const warnings: PlanWarning[] = [];
+  const offerNote = offline ? null : unconfiguredSuiteNote(facts, index, input.securityOffer);
+  if (offerNote) warnings.push(offerNote);
   const files: PlannedFile[] = [];
   const commands: PlannedCommand[] = [];
   const meta = facts.flavor?.metaPackage ?? null;
 
-  if (facts.family === 'debian' && facts.apt && !facts.apt.hasSecuritySuite && !options.addSecuritySource && !offline) {
+  if (facts.family === 'debian' && facts.apt && !facts.apt.hasSecuritySuite && !options.addSecuritySource && !offline && !offerNote) {
     const codename = facts.codename ?? 'this release';
     warnings.push({
       kind: 'info',
@@ -161,7 +182,7 @@ export function planKernel(input: KernelPlanInput): StepPlanDraft<KernelPlanData
   const known = offline ? `the package files hold kernel ${target}` : meta ? describeIndex(index, meta) : 'no package tracks it';
   let summary: string;
   if (nothingToDo) {
-    summary = `Running ${facts.running}, the newest kernel known: ${known}.`;
+    summary = offerNote ? `Running ${facts.running}, the newest kernel the configured suites know: ${known}; a newer one is in the security suite (see the note).` : `Running ${facts.running}, the newest kernel known: ${known}.`;
   } else if (upgrade) {
     summary = `Running ${facts.running}; ${known}. ${files.length > 0 ? `Add the security suite, refresh the index, upgrade` : offline ? 'Upload and install the package files' : `Upgrade ${metaText}`} to kernel ${target}, then reboot into it and check \`uname -r\`.`;
   } else if (reboot) {

@@ -54,6 +54,11 @@ describe('kernel step on the real lab VM', () => {
     expect(plan.nothingToDo).toBe(true);
     expect(plan.summary).toMatch(new RegExp(`^Running ${OLD}, the newest kernel known: the VM's package index does not say`));
     expect(plan.warnings.map((w) => w.message).join('\n')).toMatch(/no security suite \(bookworm-security\)/);
+    // With the default refresh the plan also looks (read-only) at the suite the sources lack, and says what it offers.
+    const looked = await timed('plan with refresh (main, then a look at bookworm-security)', () => engine.plan('lab', 'kernel', {}));
+    expect(looked.nothingToDo, looked.summary).toBe(true);
+    expect(looked.warnings.map((w) => w.message).join('\n')).toMatch(/^bookworm-security, which the APT sources do not name, offers kernel 6\.1\.0-\d+-cloud-amd64 .*--set addSecuritySource=true/m);
+    expect((await labExec(['test', '-e', SECURITY_LIST_PATH])).code).toBe(1);
     const audit = await engine.audit('lab');
     const byId = Object.fromEntries(audit.checks.filter((c) => c.id.startsWith('kernel.')).map((c) => [c.id, c]));
     expect(byId['kernel.latest']).toMatchObject({ status: 'skip', fixStep: 'kernel' });

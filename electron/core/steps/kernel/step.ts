@@ -56,7 +56,11 @@ async function planWithContext(facts: KernelFacts, options: KernelOptions, ctx: 
     return planKernel({ facts, options, distro: ctx.distro, index: facts.index, securityLine: null, offline: { inspected, uploadDir: uploadDirFor(randomBytes(6).toString('hex')) } });
   }
   const index = options.refreshIndex || securityLine ? await previewIndex(ctx, facts, securityLine) : facts.index;
-  return planKernel({ facts, options, distro: ctx.distro, index, securityLine });
+  // Sources without the security suite: look there too (read-only, a second private refresh), so the plan can say what it would offer.
+  const lacksSecurity = facts.family === 'debian' && facts.apt && !facts.apt.hasSecuritySuite && !options.addSecuritySource && options.refreshIndex;
+  const offerLine = lacksSecurity ? securitySourceLine(ctx.distro.os) : null;
+  const securityOffer = offerLine ? await previewIndex(ctx, facts, offerLine) : undefined;
+  return planKernel({ facts, options, distro: ctx.distro, index, securityLine, ...(securityOffer ? { securityOffer } : {}) });
 }
 
 /** Apply: upload (offline), write the sources file, run the commands, then prove the boot loader will start the new kernel. */
