@@ -2,7 +2,7 @@ import type { DistroAdapter } from '../../distro/types';
 import type { Target, TargetProbeItem } from '../../engine/target';
 import { HardenLabError } from '../../errors';
 import type { Facts } from '../../facts/cache';
-import { containerRuntimes, kernelRelease } from '../../facts/common';
+import { containerRuntimes, kernelRelease, sharedFactsFrom } from '../../facts/common';
 import { defineFact, type FactProvider } from '../../facts/provider';
 import { CONTAINER_ROOT_MODULES, OUR_FILE_NAME, RECOMMENDED_NAMES, canonicalModule } from './catalog';
 import { indexInfo, parseBoundDevices, parseDescriptions, parseDryRun, parseModinfo, parseModprobeRules, parseModuleIndex, parseMounts, parseProcModules, type LoadedModule } from './parse';
@@ -30,10 +30,6 @@ const RULES_SCRIPT =
 
 export function ourPath(distro: Pick<DistroAdapter, 'modprobeDir'>): string {
   return `${distro.modprobeDir}/${OUR_FILE_NAME}`;
-}
-
-function lines(item: TargetProbeItem | undefined): string[] {
-  return (item?.stdout ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
 function dryRunCommands(names: readonly string[]): Record<string, string[]> {
@@ -81,14 +77,15 @@ export function modulesFactsFrom(r: Record<string, TargetProbeItem | undefined>,
   const index = parseModuleIndex(item('modulesDep').stdout, item('modulesBuiltin').stdout);
   const containerDeps = new Set<string>();
   for (const root of CONTAINER_ROOT_MODULES.map(canonicalModule)) for (const dep of index.deps.get(root) ?? []) containerDeps.add(dep);
+  const shared = sharedFactsFrom(r);
   const disabled = item('disabled').stdout.trim();
   const candidates: Record<string, CandidateFacts> = {};
   for (const m of RECOMMENDED_NAMES) candidates[m] = { name: m, info: indexInfo(index, m), dryRun: parseDryRun(item(`dry:${m}`).stdout) };
   return {
-    kernelRelease: item('release').stdout.trim(),
+    kernelRelease: shared.kernelRelease,
+    containers: shared.containers,
     loaded: mergeModuleFacts(item('modules').stdout, '', item('devices').stdout),
     mounts: parseMounts(item('mounts').stdout),
-    containers: { installed: lines(item('containersInstalled')), running: lines(item('containersRunning')) },
     modprobeVersion,
     kmodPackage: kmodPackageNeeded(modprobeVersion),
     ourFile: item('ourFile').code === 0 ? item('ourFile').stdout : null,

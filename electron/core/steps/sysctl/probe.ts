@@ -2,7 +2,7 @@ import type { DistroAdapter } from '../../distro/types';
 import type { Target, TargetProbeItem } from '../../engine/target';
 import { HardenLabError } from '../../errors';
 import type { Facts } from '../../facts/cache';
-import { containerRuntimes, kernelRelease, systemdInit } from '../../facts/common';
+import { containerRuntimes, kernelRelease, sharedFactsFrom, systemdInit } from '../../facts/common';
 import { parseReadGlobs, readGlobsCommand } from '../../facts/files';
 import { answer, defineFact, type FactProvider } from '../../facts/provider';
 import { OUR_FILE_NAME, SYSCTL_DIRS } from './catalog';
@@ -63,13 +63,7 @@ export const SYSCTL_FACTS: ReadonlyArray<FactProvider<unknown>> = [sysctlState, 
 
 /** The facts from recorded answers (the old single-probe names) and files; pure, for tests. */
 export function sysctlFactsFrom(r: Record<string, TargetProbeItem | undefined>, files: ConfFile[], path: string): SysctlFacts {
-  const lines = (n: string) => answer(r, n).stdout.split('\n').map((l) => l.trim()).filter(Boolean);
-  return {
-    ...stateFrom(r, files, path),
-    kernelRelease: r.release?.stdout.trim() ?? '',
-    systemd: r.systemd?.code === 0,
-    containers: { installed: lines('containersInstalled'), running: lines('containersRunning') },
-  };
+  return { ...stateFrom(r, files, path), ...sharedFactsFrom(r) };
 }
 
 export async function probeSysctl(facts: Facts): Promise<SysctlFacts> {
