@@ -28,7 +28,6 @@ export interface RecoverOptions {
 }
 
 export interface Recovered {
-  target: Target | null;
   checks: VerifyCheck[];
   /** Why SSH did not come back, when sshOptional. */
   reconnectError?: string;
@@ -42,10 +41,10 @@ export async function recover(deps: RecoveryDeps, profile: Profile, driver: Hype
   try {
     target = await deps.connections.reconnect(profile, { deadlineMs: deps.reconnectDeadlineMs ?? 5 * 60_000, onProgress: (m) => o.progress('reconnect', m) });
   } catch (e) {
-    if (o.sshOptional) return { target: null, checks: [], reconnectError: toErrorInfo(e).message };
+    if (o.sshOptional) return { checks: [], reconnectError: toErrorInfo(e).message };
     throw e;
   }
-  if (!o.prove) return { target, checks: [] };
+  if (!o.prove) return { checks: [] };
   const checks: VerifyCheck[] = [];
   for (const f of o.files ?? []) {
     const now = await target.readFile(f.path, { elevate: true });
@@ -55,5 +54,5 @@ export async function recover(deps: RecoveryDeps, profile: Profile, driver: Hype
   checks.push({ name: 'The restored VM accepts a fresh login with elevation', ok: login.ok, evidence: login.evidence });
   const bad = checks.filter((c) => !c.ok);
   if (bad.length) throw new HardenLabError('VERIFY_FAILED', `The VM was restored but is not as before: ${bad.map((c) => c.name).join('; ')}.`);
-  return { target, checks };
+  return { checks };
 }

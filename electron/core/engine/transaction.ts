@@ -100,7 +100,7 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, stor
     return res;
   };
 
-  const first = await env.context(await firstTarget(env, profile), log('apply'));
+  const first = await env.context(await env.connections.target(profile), log('apply'));
   let ctx = first;
 
   // Before anything changes: the plan must still describe the VM, and the step's own preflight must pass.
@@ -164,10 +164,6 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, stor
     }
   }
   return finish(result('verified', snapshot, checks), `"${step.title}" is applied and verified.`, 'info');
-}
-
-function firstTarget(env: TransactionEnv, profile: Profile): Promise<Target> {
-  return env.connections.target(profile);
 }
 
 async function withDeadline<T>(ms: number, what: string, fn: () => Promise<T>): Promise<T> {

@@ -82,7 +82,6 @@ export const rootAccountState = defineFact<RootAccountFacts>({
 });
 
 export function probeRootAccount(ctx: StepContext): Promise<RootAccountFacts> {
-  if (!isValidName('unixUser', ctx.profile.user)) return Promise.reject(new HardenLabError('BAD_INPUT', `The profile's user ${JSON.stringify(ctx.profile.user)} is not a valid user name.`));
   return ctx.facts.get(rootAccountState);
 }
 
