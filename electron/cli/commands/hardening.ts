@@ -1,5 +1,6 @@
 import { parse, noExtraPositionals, requireString } from '../args';
 import { EXIT, UsageError } from '../io';
+import type { StepInfo } from '../../../shared/domain';
 import type { CommandContext } from '../context';
 import { parseStepSets } from '../step-options';
 import type { Command } from './types';
@@ -7,14 +8,18 @@ import type { Command } from './types';
 const profileOpt = { profile: { type: 'string' as const, short: 'p' } };
 const planOpts = { ...profileOpt, set: { type: 'string' as const, multiple: true } };
 
+function findStep(steps: readonly StepInfo[], id: string): StepInfo {
+  const step = steps.find((s) => s.id === id);
+  if (!step) throw new UsageError(`There is no step "${id}". Steps: ${steps.map((s) => s.id).join(', ')}.`);
+  return step;
+}
+
 /** The step's options from --set, checked against the fields the core gives for the step before anything is sent. */
 async function stepOptions(ctx: CommandContext, stepId: string, given: string | string[] | undefined): Promise<Record<string, unknown> | undefined> {
   const sets = given === undefined ? [] : Array.isArray(given) ? given : [given];
   if (sets.length === 0) return undefined;
   const { steps } = await ctx.invoke('steps.list', {});
-  const step = steps.find((s) => s.id === stepId);
-  if (!step) throw new UsageError(`There is no step "${stepId}". Steps: ${steps.map((s) => s.id).join(', ')}.`);
-  return parseStepSets(step, sets);
+  return parseStepSets(findStep(steps, stepId), sets);
 }
 
 export const planCommand: Command = {
@@ -139,8 +144,7 @@ export const stepsCommand: Command = {
       ctx.print({ steps }, () => steps.map((s) => `${s.id.padEnd(14)} ${s.readOnly ? 'reads only' : 'changes  '}  ${s.title}`).join('\n'));
       return EXIT.OK;
     }
-    const step = steps.find((s) => s.id === id);
-    if (!step) throw new UsageError(`There is no step "${id}". Steps: ${steps.map((s) => s.id).join(', ')}.`);
+    const step = findStep(steps, id);
     ctx.print(step, () =>
       [
         `${step.id}: ${step.title}`,
