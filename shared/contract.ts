@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ChannelName, EventName } from './channels';
 import { ProfileNameSchema, ProfileSchema } from './profile';
 import { NAME_PATTERNS } from './names';
+import { CanaryResultSchema, CanarySchema } from './canary';
 import {
   ApplyResultSchema,
   AuditReportSchema,
@@ -124,7 +125,16 @@ export const contract = {
     z.object({ plan: PlanSchema }),
   ),
   'steps.apply': ch(
-    z.object({ profile: ProfileNameSchema, planId: z.string().min(1).max(100), confirmWarnings: z.boolean().default(false), opId: OpId.optional() }).strict(),
+    z
+      .object({
+        profile: ProfileNameSchema,
+        planId: z.string().min(1).max(100),
+        confirmWarnings: z.boolean().default(false),
+        /** After verify passes: reboot, then run the step's checks and the canaries again. */
+        proveReboot: z.boolean().default(false),
+        opId: OpId.optional(),
+      })
+      .strict(),
     z.object({ result: ApplyResultSchema }),
   ),
   /** The loaded kernel modules with who uses them and what they are (the modules view). */
@@ -142,6 +152,17 @@ export const contract = {
   ),
 
   'audit.run': ch(z.object({ profile: ProfileNameSchema, opId: OpId.optional() }).strict(), AuditReportSchema),
+
+  /** The canaries kept with a profile ("this host still does its job"), run before and after every change. */
+  'canaries.list': ch(z.object({ profile: ProfileNameSchema }).strict(), z.object({ canaries: z.array(CanarySchema) })),
+  /** Adds a canary (or replaces the one of the same name when `replace`); the canary is parsed by the same schema everywhere. */
+  'canaries.save': ch(z.object({ profile: ProfileNameSchema, canary: z.unknown(), replace: z.boolean().default(false) }).strict(), z.object({ canary: CanarySchema })),
+  'canaries.remove': ch(z.object({ profile: ProfileNameSchema, name: z.string().max(100) }).strict(), z.object({ removed: z.boolean() })),
+  /** Runs the built-in login canary and every canary of the profile now (or only the named ones). */
+  'canaries.run': ch(
+    z.object({ profile: ProfileNameSchema, names: z.array(z.string().max(100)).max(100).optional(), opId: OpId.optional() }).strict(),
+    z.object({ profile: z.string(), at: z.string(), results: z.array(CanaryResultSchema) }),
+  ),
 
   'lab.list': ch(Empty, z.object({ labs: z.array(LabInfoSchema) })),
   'lab.up': ch(z.object({ name: ProfileNameSchema.default('lab'), opId: OpId.optional() }).strict(), LabInfoSchema),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CanaryComparisonSchema } from './canary';
 import { BenchRunSchema } from './docker-bench';
 import { HYPERVISOR_KIND_NAMES } from './hypervisor-kinds';
 
@@ -70,7 +71,7 @@ export const ConnectResultSchema = z.object({
 });
 export type ConnectResult = z.infer<typeof ConnectResultSchema>;
 
-export const WarningKindSchema = z.enum(['irreversible-until-reboot', 'lockout-risk', 'breaks-docker', 'reboot-required', 'needs-network', 'info']);
+export const WarningKindSchema = z.enum(['irreversible-until-reboot', 'until-reboot', 'lockout-risk', 'breaks-docker', 'reboot-required', 'needs-network', 'info']);
 
 export const PlanWarningSchema = z.object({
   kind: WarningKindSchema,
@@ -109,6 +110,10 @@ export const PlanSchema = z.object({
   options: z.record(z.string(), z.unknown()).optional(),
   /** Read-only results a step gathered while planning, for the UI to show in full (e.g. a docker-bench-security scan). */
   reports: z.array(z.object({ kind: z.literal('docker-bench'), run: BenchRunSchema })).optional(),
+  /** The step's effect lives in files read at boot, so the UI offers the reboot proof switched on. */
+  proveRebootByDefault: z.boolean().optional(),
+  /** The canaries that will run before and after the change (names; the built-in login is always one). */
+  canaries: z.array(z.string()).optional(),
 });
 export type PlanShape = z.infer<typeof PlanSchema>;
 
@@ -131,6 +136,7 @@ export const StepInfoSchema = z.object({
   readOnly: z.boolean(),
   guideOrder: z.number().int(),
   options: z.array(StepOptionFieldSchema).default([]),
+  proveRebootByDefault: z.boolean().optional(),
 });
 export type StepInfo = z.infer<typeof StepInfoSchema>;
 
@@ -140,7 +146,7 @@ export const CheckResultSchema = z.object({
   evidence: z.string(),
 });
 
-export const PhaseSchema = z.enum(['probe', 'plan', 'snapshot', 'apply', 'reboot', 'verify', 'revert', 'reconnect', 'done']);
+export const PhaseSchema = z.enum(['probe', 'plan', 'canaries', 'snapshot', 'apply', 'reboot', 'verify', 'reboot-proof', 'revert', 'reconnect', 'done']);
 
 export const ApplyOutcomeSchema = z.enum(['verified', 'reverted', 'revert-failed', 'nothing-to-do']);
 
@@ -153,6 +159,20 @@ export const ApplyResultSchema = z.object({
   phases: z.array(z.object({ phase: PhaseSchema, ok: z.boolean(), durationMs: z.number(), message: z.string().optional() })),
   error: ErrorInfoSchema.optional(),
   durationMs: z.number(),
+  /** Every canary before the change, after it, and after the reboot proof when it ran. */
+  canaries: z.array(CanaryComparisonSchema).optional(),
+  /** The reboot proof, when it was asked for and verify had passed. */
+  rebootProof: z
+    .object({
+      bootIdBefore: z.string(),
+      bootIdAfter: z.string(),
+      ok: z.boolean(),
+      /** Checks that held before the reboot and failed after it. */
+      lost: z.array(z.string()),
+      /** Why, when it could be found (e.g. which file or unit sets the value at boot). */
+      reasons: z.array(z.string()).default([]),
+    })
+    .optional(),
 });
 export type ApplyResultShape = z.infer<typeof ApplyResultSchema>;
 

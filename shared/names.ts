@@ -23,6 +23,12 @@ export const NAME_PATTERNS = {
   step: /^[a-z][a-z0-9-]{0,31}$/,
   /** Docker container id or name. */
   container: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/,
+  /** A canary's name: kept in a file and shown in reports and CLI flags. */
+  canary: /^[a-z0-9][a-z0-9._-]{0,39}$/,
+  /** A systemd unit or OpenRC service name, e.g. docker.service or getty@tty1. */
+  unit: /^[A-Za-z0-9][A-Za-z0-9@._:\\-]{0,127}$/,
+  /** A local container image reference, e.g. busybox, hl-test:latest or team/app:1.2 (no registry port: images are local). */
+  image: /^[a-z0-9][a-z0-9._\/-]{0,199}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
 } as const;
 
 export type NameKind = keyof typeof NAME_PATTERNS;
@@ -37,6 +43,9 @@ const DESCRIPTIONS: Record<NameKind, string> = {
   host: 'a host name or an IP address',
   step: 'lower-case letters, digits and dash',
   container: 'a container id or name',
+  canary: 'lower-case letters, digits, dot, dash and underscore, starting with a letter or digit, at most 40',
+  unit: 'a unit name such as docker.service (letters, digits, @ . _ : - and \\)',
+  image: 'a local image such as busybox or hl-test:latest',
 };
 
 export function isValidName(kind: NameKind, value: string): boolean {

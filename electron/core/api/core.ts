@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { CanaryStore } from '../canaries/store';
 import { Engine } from '../engine/engine';
 import { Journal } from '../engine/journal';
 import { ManagedConnections } from '../engine/ssh-connections';
@@ -38,6 +39,7 @@ export interface CoreServices {
   events: EventBus;
   operations: Operations;
   profiles: ProfileStore;
+  canaries: CanaryStore;
   sessionSecrets: MemorySecretStore;
   storedSecrets: EncryptedFileSecretStore | null;
   secrets: SecretStore;
@@ -60,6 +62,7 @@ export function createCore(opts: CoreOptions): Core {
   const home = opts.home ?? hardenlabHome();
   const events = new EventBus();
   const profiles = new ProfileStore(home);
+  const canaries = new CanaryStore(home);
   const sessionSecrets = new MemorySecretStore();
   const storedSecrets = opts.encryption ? new EncryptedFileSecretStore(opts.encryption, join(home, 'secrets.json')) : null;
   const secrets = layeredSecretStore(storedSecrets ? [sessionSecrets, storedSecrets] : [sessionSecrets]);
@@ -81,6 +84,7 @@ export function createCore(opts: CoreOptions): Core {
     journal,
     events,
     steps: opts.steps ?? ALL_STEPS,
+    canaries,
   });
   const services: CoreServices = {
     door: opts.door,
@@ -89,6 +93,7 @@ export function createCore(opts: CoreOptions): Core {
     events,
     operations: new Operations(),
     profiles,
+    canaries,
     sessionSecrets,
     storedSecrets,
     secrets,

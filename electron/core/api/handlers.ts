@@ -98,7 +98,9 @@ export function createHandlers(s: CoreServices): Handlers {
     'profiles.delete': async (req) => {
       await s.connections.disconnect(req.name);
       await s.secrets.delete(req.name);
-      return { deleted: await s.profiles.delete(req.name) };
+      const deleted = await s.profiles.delete(req.name);
+      if (deleted) await s.canaries.forget(req.name);
+      return { deleted };
     },
     'profiles.importSshConfig': async (req) => {
       const candidates = importSshConfig(req.host ? { host: req.host } : {});
@@ -198,7 +200,7 @@ export function createHandlers(s: CoreServices): Handlers {
       withOp(req.opId, async (signal) => ({ plan: await s.engine.plan(req.profile, req.step, req.options, { ...(req.opId ? { opId: req.opId } : {}), signal }) })),
     'steps.apply': async (req) =>
       withOp(req.opId, async (signal) => ({
-        result: await s.engine.apply(req.profile, req.planId, { confirmWarnings: req.confirmWarnings, ...(req.opId ? { opId: req.opId } : {}), signal }),
+        result: await s.engine.apply(req.profile, req.planId, { confirmWarnings: req.confirmWarnings, proveReboot: req.proveReboot, ...(req.opId ? { opId: req.opId } : {}), signal }),
       })),
     'modules.loaded': async (req) => {
       const modules = await loadedModules(await s.engineConnections.target(await s.profiles.get(req.profile)));
@@ -227,6 +229,20 @@ export function createHandlers(s: CoreServices): Handlers {
     },
 
     'audit.run': async (req) => withOp(req.opId, async (signal) => s.engine.audit(req.profile, { ...(req.opId ? { opId: req.opId } : {}), signal })),
+
+    'canaries.list': async (req) => {
+      const profile = await s.profiles.get(req.profile);
+      return { canaries: await s.canaries.list(profile.name) };
+    },
+    'canaries.save': async (req) => {
+      const profile = await s.profiles.get(req.profile);
+      return { canary: await s.canaries.add(profile.name, req.canary, { replace: req.replace }) };
+    },
+    'canaries.remove': async (req) => {
+      const profile = await s.profiles.get(req.profile);
+      return { removed: await s.canaries.remove(profile.name, req.name) };
+    },
+    'canaries.run': async (req) => withOp(req.opId, async (signal) => s.engine.runCanaries(req.profile, req.names, { ...(req.opId ? { opId: req.opId } : {}), signal })),
 
     'lab.list': async () => ({ labs: (await listLabs({ home: s.home })).map(labInfo).filter((x): x is LabInfoShape => x !== null) }),
     'lab.up': async (req) =>

@@ -8,6 +8,7 @@ import { EventBus } from '../events';
 import { HardenLabError } from '../errors';
 import type { HypervisorDriver, Snapshot } from '../hypervisor/types';
 import { ProfileStore } from '../profiles';
+import { CanaryStore } from '../canaries/store';
 import { Engine } from './engine';
 import { Journal, foldRecords } from './journal';
 import type { StepDefinition } from './step';
@@ -164,6 +165,7 @@ beforeEach(async () => {
     journal,
     events: (events = new EventBus()),
     steps: [testStep(behaviour)],
+    canaries: new CanaryStore(home),
   });
 });
 
@@ -196,7 +198,7 @@ describe('engine transactions', () => {
     expect(r.outcome).toBe('verified');
     expect(log).toEqual([expect.stringMatching(/^snapshot hl-demo-/)]);
     expect(r.checks.every((c) => c.ok)).toBe(true);
-    expect(r.phases.map((p) => p.phase)).toEqual(['probe', 'snapshot', 'apply', 'verify']);
+    expect(r.phases.map((p) => p.phase)).toEqual(['probe', 'canaries', 'snapshot', 'apply', 'verify']);
     const lines = readFileSync(journal.fileFor('lab'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).type);
     expect(lines[0]).toBe('intent');
     expect(lines[lines.length - 1]).toBe('outcome');

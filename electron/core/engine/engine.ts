@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import type { Canary, CanaryResult } from '../../../shared/canary';
 import type { ApplyResultShape, AuditReportShape, ExperimentShape, PlanShape, SnapshotShape, StepInfo } from '../../../shared/domain';
 import { unifiedDiff } from '../../../shared/diff';
 import type { HypervisorKind } from '../../../shared/hypervisor-kinds';
 import type { Profile } from '../../../shared/profile';
+import { runCanaries } from '../canaries/run';
 import { adapterFor } from '../distro/detect';
 import type { DistroAdapter } from '../distro/types';
 import { HardenLabError } from '../errors';
@@ -36,6 +38,8 @@ export interface EngineDeps {
   journal: Journal;
   events: EventBus;
   steps: readonly AnyStep[];
+  /** The canaries kept with each profile (canaries/store.ts). */
+  canaries: { list(profile: string): Promise<Canary[]> };
   now?: () => Date;
   /** How long a restored VM may take to answer SSH again. */
   reconnectDeadlineMs?: number;
@@ -60,7 +64,7 @@ export class Engine {
   listSteps(): StepInfo[] {
     return [...this.deps.steps]
       .sort((a, b) => a.guideOrder - b.guideOrder)
-      .map((s) => ({ id: s.id, title: s.title, summary: s.summary, why: s.why, readOnly: s.readOnly, guideOrder: s.guideOrder, options: s.optionFields ?? [] }));
+      .map((s) => ({ id: s.id, title: s.title, summary: s.summary, why: s.why, readOnly: s.readOnly, guideOrder: s.guideOrder, options: s.optionFields ?? [], proveRebootByDefault: s.proveRebootByDefault ?? false }));
   }
 
   step(id: string): AnyStep {
@@ -135,19 +139,21 @@ export class Engine {
       nothingToDo: draft.nothingToDo,
       options: parsed.data as Record<string, unknown>,
       ...(draft.reports?.length ? { reports: draft.reports } : {}),
+      proveRebootByDefault: step.proveRebootByDefault ?? false,
+      canaries: ['ssh-login', ...(await this.deps.canaries.list(profile.name)).map((c) => c.name)],
     };
     this.plans.put({ plan, facts, draft, step, profile: profile.name });
     this.progress(opts.opId, 'plan', draft.nothingToDo ? 'Nothing to change.' : draft.summary);
     return plan;
   }
 
-  async apply(profileName: string, planId: string, opts: RunOptions & { confirmWarnings?: boolean } = {}): Promise<ApplyResultShape> {
+  async apply(profileName: string, planId: string, opts: RunOptions & { confirmWarnings?: boolean; proveReboot?: boolean } = {}): Promise<ApplyResultShape> {
     const stored = this.plans.get(planId, profileName);
     // A refusal before anything changed (busy, confirmation, no snapshot) keeps the plan for a retry (shared/plan-kept.ts).
     return this.plans.use(planId, () =>
       this.exclusive(profileName, `applying "${stored.step.title}" on ${profileName}`, async () => {
         const profile = await this.deps.profiles.get(stored.profile);
-        return runTransaction(this.transactionEnv(profile, opts), profile, stored, opts.confirmWarnings ?? false);
+        return runTransaction(this.transactionEnv(profile, opts), profile, stored, { confirmWarnings: opts.confirmWarnings ?? false, proveReboot: opts.proveReboot ?? false });
       }),
     );
   }
@@ -163,7 +169,24 @@ export class Engine {
       progress: (phase, message, level, percent) => this.progress(opts.opId, phase, message, level, percent),
       journalChanged: (name) => this.deps.events.emit('journal.changed', { profile: name }),
       context: (target, log) => this.context(profile, target, opts, log),
+      canaries: () => this.deps.canaries.list(profile.name),
     };
+  }
+
+  /** The built-in login canary and the profile's canaries (or only the named ones), now, without changing anything. */
+  async runCanaries(profileName: string, names: readonly string[] | undefined, opts: RunOptions = {}): Promise<{ profile: string; at: string; results: CanaryResult[] }> {
+    const profile = await this.deps.profiles.get(profileName);
+    const all = await this.deps.canaries.list(profile.name);
+    const unknown = (names ?? []).filter((n) => n !== 'ssh-login' && !all.some((c) => c.name === n));
+    if (unknown.length) throw new HardenLabError('NOT_FOUND', `${profile.name} has no canary ${unknown.map((n) => `"${n.slice(0, 60)}"`).join(', ')}.`, { hint: 'List them with `hardenlab canary list`.' });
+    const chosen = names?.length ? all.filter((c) => names.includes(c.name)) : all;
+    this.progress(opts.opId, 'canaries', `Running ${chosen.length + 1} canar${chosen.length ? 'ies' : 'y'} on ${profile.name}.`);
+    const target = await this.deps.connections.target(profile, opts.signal ? { signal: opts.signal } : {});
+    const results = await cancellable(opts.signal, 'The canary run', () =>
+      runCanaries(chosen, { target, freshLogin: () => this.deps.connections.freshLogin(profile), ...(opts.signal ? { signal: opts.signal } : {}) }),
+    );
+    for (const r of results) this.progress(opts.opId, 'canaries', `${r.name}: ${r.ok ? 'passes' : 'FAILS'} (${r.evidence})`, r.ok ? 'info' : 'warn');
+    return { profile: profile.name, at: this.now().toISOString(), results };
   }
 
   /**

@@ -114,6 +114,13 @@ export interface StepDefinition<F = unknown, O = Record<string, unknown>, D = un
   rebootsItself?: boolean;
   /** Upper bound for apply (+ reboot) before the engine declares the VM lost and reverts. */
   applyTimeoutMs?: number;
+  /** The step's effect lives in files read at boot (modules, sysctl, kernel): the UI offers the reboot proof switched on. */
+  proveRebootByDefault?: boolean;
+  /**
+   * After a reboot proof lost some checks: why, when the step can tell (e.g.
+   * which file or unit sets the value at boot). Read-only, on the rebooted VM.
+   */
+  explainRebootLoss?(lost: VerifyCheck[], draft: StepPlanDraft<D>, ctx: StepContext): Promise<string[]>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import type { Canary, CanaryComparison, CanaryResult } from '../../../shared/canary';
 import type { ApplyResultShape } from '../../../shared/domain';
 import type { Profile } from '../../../shared/profile';
 import { HardenLabError, toErrorInfo } from '../errors';
 import type { ProgressLevel } from '../events';
 import type { HypervisorDriver, Snapshot } from '../hypervisor/types';
+import { canaryChecks, compareCanaries, withRebootRun } from '../canaries/compare';
+import { runCanaries } from '../canaries/run';
 import { defaultApply } from './default-apply';
 import type { Journal } from './journal';
 import type { StoredPlan } from './plan-store';
@@ -15,16 +18,22 @@ import { VerifyFailedError } from './verify-failed';
 /**
  * One change as a transaction:
  *
- *   preflight -> snapshot -> journal intent -> apply (+ reboot) -> verify
- *                                                      |            |
- *                                   fails or times out v            v fails
- *                               restore snapshot -> reconnect -> prove the VM is back -> journal
+ *   preflight -> canaries (baseline) -> snapshot -> journal intent -> apply (+ reboot) -> verify (+ canaries) [-> reboot proof]
+ *                                                                          |                  |                  |
+ *                                                       fails or times out v                  v fails            v fails
+ *                                                   restore snapshot -> reconnect -> prove the VM is back -> journal
  *
  * Nothing is applied without a snapshot to return to (a profile without a
  * hypervisor is refused), and the journal record of the intent is on disk
  * before the first change, so a crash leaves an open experiment that the
  * next start reports. Every phase is recorded by one function and the
  * outcome is journaled in one place.
+ *
+ * The canaries (canaries/) run before anything changes and again in verify:
+ * one that passed before and fails after fails the verify, one that already
+ * failed before is reported and left out. The reboot proof, when asked for,
+ * reboots after a passing verify and runs the step's checks and the
+ * canaries again: what held before the reboot must hold after it.
  */
 export interface TransactionEnv extends RecoveryDeps {
   journal: Journal;
@@ -35,6 +44,13 @@ export interface TransactionEnv extends RecoveryDeps {
   journalChanged(profile: string): void;
   /** A step context on this target whose log goes to the given phase (and the journal). */
   context(target: Target, log: (m: string) => void): Promise<StepContext & { current(): Target }>;
+  /** The profile's canaries (the built-in login is added by the runner). */
+  canaries(): Promise<Canary[]>;
+}
+
+export interface TransactionOptions {
+  confirmWarnings: boolean;
+  proveReboot: boolean;
 }
 
 type PhaseName = ApplyResultShape['phases'][number]['phase'];
@@ -45,11 +61,13 @@ export function stamp(d: Date): string {
 
 const RISKY = new Set(['lockout-risk', 'irreversible-until-reboot', 'breaks-docker']);
 
-export async function runTransaction(env: TransactionEnv, profile: Profile, stored: StoredPlan, confirmWarnings: boolean): Promise<ApplyResultShape> {
+export async function runTransaction(env: TransactionEnv, profile: Profile, stored: StoredPlan, opts: TransactionOptions): Promise<ApplyResultShape> {
   const { plan, draft, step } = stored;
   const started = Date.now();
   const experimentId = `${stamp(env.now()).replace(/[-:]/g, '').slice(0, 15)}-${step.id}-${randomBytes(2).toString('hex')}`;
   const phases: ApplyResultShape['phases'] = [];
+  let canaries: CanaryComparison[] = [];
+  let rebootProof: ApplyResultShape['rebootProof'];
   const result = (outcome: ApplyResultShape['outcome'], snapshot: Snapshot | null, checks: VerifyCheck[], error?: unknown): ApplyResultShape => ({
     experimentId,
     step: step.id,
@@ -59,6 +77,8 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, stor
     phases,
     ...(error !== undefined ? { error: toErrorInfo(error) } : {}),
     durationMs: Date.now() - started,
+    ...(canaries.length ? { canaries } : {}),
+    ...(rebootProof ? { rebootProof } : {}),
   });
 
   if (draft.nothingToDo) {
@@ -66,7 +86,7 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, stor
     return result('nothing-to-do', null, []);
   }
   const risky = (draft.warnings ?? []).filter((w) => RISKY.has(w.kind));
-  if (risky.length > 0 && !confirmWarnings) {
+  if (risky.length > 0 && !opts.confirmWarnings) {
     throw new HardenLabError('CONFIRMATION_REQUIRED', `This change needs your confirmation: ${risky.map((w) => w.message).join(' ')}`, { hint: 'Review the warnings, then confirm.' });
   }
   if (!profile.hypervisor) {
@@ -114,6 +134,24 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, stor
     if (step.preflight) await step.preflight(stored.facts, draft, ctx);
   });
 
+  const definitions = await env.canaries();
+  const runAll = async (phaseName: string, c: StepContext): Promise<CanaryResult[]> => {
+    const results = await runCanaries(definitions, { target: c.target, freshLogin: () => env.connections.freshLogin(profile), signal: c.signal });
+    for (const r of results) env.progress(phaseName, `Canary ${r.name}: ${r.ok ? 'passes' : 'FAILS'} (${r.evidence})`, r.ok ? 'info' : 'warn');
+    return results;
+  };
+  const baseline = await phase('canaries', `Running ${definitions.length + 1} canar${definitions.length ? 'ies' : 'y'} before the change.`, async () => {
+    const results = await runAll('canaries', ctx);
+    const login = results[0]!;
+    // Without a working login before the change, the proof after it could never pass: refuse while nothing has changed.
+    if (!login.ok) throw new HardenLabError('CONNECT_FAILED', `A fresh login to ${profile.name} fails before any change, so the change could not be proved: ${login.evidence}`, { hint: 'Fix the login first (hardenlab canary run shows it), then apply again.' });
+    return results;
+  });
+  canaries = compareCanaries(baseline, null, definitions);
+  for (const c of canaries.filter((x) => x.verdict === 'already-failing')) {
+    env.progress('canaries', `Canary ${c.name} already fails before the change; it is reported and left out of the verdict.`, 'warn');
+  }
+
   const snapshot = await phase('snapshot', 'Taking a snapshot to come back to.', () =>
     driver.takeSnapshot(vm, `hl-${step.id}-${stamp(env.now()).replace(/[TZ]/g, ' ').trim()}`.replace(/ /g, '_'), {
       description: `Harden Lab: before "${step.title}" (experiment ${experimentId})`,
@@ -139,14 +177,34 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, stor
     }
     // The verify is a new operation on the VM as it is now: its own facts, on the target after any reboot.
     ctx = await env.context(first.current(), log('verify'));
-    checks = await phase('verify', 'Proving that the change took effect and the VM is still reachable.', async () => {
-      const own = await step.verify(draft, ctx);
-      const login = await env.connections.freshLogin(profile);
-      const all = [...own, { name: 'The VM still accepts a fresh login with elevation', ok: login.ok, evidence: login.evidence }];
+    checks = await phase('verify', 'Proving that the change took effect, the VM is still reachable and the canaries still pass.', async () => {
+      const [own, after] = await Promise.all([step.verify(draft, ctx), runAll('verify', ctx)]);
+      canaries = compareCanaries(baseline, after, definitions);
+      const all = [...own, ...canaryChecks(canaries)];
       const failed = VerifyFailedError.from(all);
       if (failed) throw failed;
       return all;
     });
+    if (opts.proveReboot) {
+      const held = checks;
+      checks = await phase('reboot-proof', 'Rebooting to prove that the change survives a boot.', async () => {
+        const bootIdBefore = await bootId(ctx.target);
+        await ctx.reboot();
+        ctx = await env.context(ctx.current(), log('reboot-proof'));
+        const bootIdAfter = await bootId(ctx.target);
+        const [own, again] = await Promise.all([step.verify(draft, ctx), runAll('reboot-proof', ctx)]);
+        canaries = withRebootRun(canaries, again);
+        const now = [...own, ...canaryChecks(canaries, 'afterReboot')];
+        const heldNames = new Set(held.filter((c) => c.ok).map((c) => c.name));
+        const lost = now.filter((c) => !c.ok && heldNames.has(c.name));
+        const reasons = lost.length && step.explainRebootLoss ? await step.explainRebootLoss(lost, draft, ctx).catch((e: unknown) => [`(the reason could not be looked up: ${toErrorInfo(e).message})`]) : [];
+        rebootProof = { bootIdBefore, bootIdAfter, ok: lost.length === 0 && bootIdBefore !== bootIdAfter, lost: lost.map((c) => c.name), reasons };
+        const marked = now.map((c) => (lost.includes(c) ? { ...c, name: `${c.name} (after the reboot)`, evidence: `held before the reboot; after it: ${c.evidence}` } : c));
+        const failed = VerifyFailedError.from(marked, `Does not survive a reboot${reasons.length ? ` (${reasons.join('; ')})` : ''}`);
+        if (failed) throw failed;
+        return marked;
+      });
+    }
   } catch (failure) {
     const failedChecks = failure instanceof VerifyFailedError ? failure.checks : checks;
     env.progress('revert', `Something failed (${toErrorInfo(failure).message}); restoring the snapshot "${snapshot.name}".`, 'warn');
@@ -164,6 +222,10 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, stor
     }
   }
   return finish(result('verified', snapshot, checks), `"${step.title}" is applied and verified.`, 'info');
+}
+
+async function bootId(target: Target): Promise<string> {
+  return (await target.readFile('/proc/sys/kernel/random/boot_id'))?.trim() ?? '';
 }
 
 async function withDeadline<T>(ms: number, what: string, fn: () => Promise<T>): Promise<T> {

@@ -28,6 +28,12 @@ export const WARNING_INFO: Record<WarningKind, WarningInfo> = {
     tone: 'danger',
     needsConfirm: true,
   },
+  'until-reboot': {
+    label: 'Holds only until a reboot',
+    meaning: 'This part of the change is made in the running system only; the next boot does not keep it. The reboot proof shows it.',
+    tone: 'warn',
+    needsConfirm: false,
+  },
   'breaks-docker': {
     label: 'May break containers',
     meaning: 'Docker or the containers running on this VM may stop working after this change.',

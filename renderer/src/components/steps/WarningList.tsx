@@ -5,6 +5,7 @@ import { Icon, type IconName } from '../Icon';
 export const WARNING_ICON: Record<PlanWarning['kind'], IconName> = {
   'lockout-risk': 'lock',
   'irreversible-until-reboot': 'alert',
+  'until-reboot': 'reboot',
   'breaks-docker': 'container',
   'reboot-required': 'reboot',
   'needs-network': 'network',
