@@ -28,7 +28,7 @@ export const NAME_PATTERNS = {
   /** A systemd unit or OpenRC service name, e.g. docker.service or getty@tty1. */
   unit: /^[A-Za-z0-9][A-Za-z0-9@._:\\-]{0,127}$/,
   /** A local container image reference, e.g. busybox, hl-test:latest or team/app:1.2 (no registry port: images are local). */
-  image: /^[a-z0-9][a-z0-9._\/-]{0,199}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
+  image: /^[a-z0-9][a-z0-9._/-]{0,199}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
 } as const;
 
 export type NameKind = keyof typeof NAME_PATTERNS;
