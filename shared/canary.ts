@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { explainInvalidName, NAME_PATTERNS } from './names';
+import { shellJoin } from './quote';
 
 /**
  * A canary says "this host still does its job": a check the operator keeps
@@ -165,7 +166,7 @@ export type CanaryComparison = z.infer<typeof CanaryComparisonSchema>;
 export function describeCanary(c: Canary): string {
   switch (c.kind) {
     case 'command':
-      return `${c.elevated ? 'as root: ' : ''}${c.argv.join(' ')} exits ${c.expectExit}${c.stdoutMatch ? ` and prints /${c.stdoutMatch}/` : ''}`;
+      return `${c.elevated ? 'as root: ' : ''}${shellJoin(c.argv)} exits ${c.expectExit}${c.stdoutMatch ? ` and prints /${c.stdoutMatch}/` : ''}`;
     case 'tcp':
       return `${c.host}:${c.port} accepts a TCP connection (from ${c.from === 'vm' ? 'inside the VM' : 'this machine'})`;
     case 'http':
@@ -173,6 +174,6 @@ export function describeCanary(c: Canary): string {
     case 'service':
       return `the service ${c.unit} is active`;
     case 'container':
-      return c.container ? `the ${c.engine} container ${c.container} is running` : `${c.engine} run --rm ${c.image}${c.argv.length ? ` ${c.argv.join(' ')}` : ''} succeeds`;
+      return c.container ? `the ${c.engine} container ${c.container} is running` : `${c.engine} run --rm ${c.image}${c.argv.length ? ` ${shellJoin(c.argv)}` : ''} succeeds`;
   }
 }

@@ -6,6 +6,7 @@ import { profileCommand } from './commands/profile';
 import { applyCommand, auditCommand, exportCommand, journalCommand, planCommand, revertCommand, stepsCommand } from './commands/hardening';
 import { execCommand, sshCheckCommand } from './commands/ssh';
 import { benchCommand } from './commands/bench';
+import { canaryCommand } from './commands/canary';
 import type { Command } from './commands/types';
 
 /**
@@ -32,6 +33,7 @@ export const COMMANDS: Command[] = [
   revertCommand,
   journalCommand,
   auditCommand,
+  canaryCommand,
   exportCommand,
   doctorCommand,
   lazy('serve'),

@@ -1,6 +1,6 @@
 import { parse, noExtraPositionals, requireString } from '../args';
 import { EXIT, UsageError } from '../io';
-import type { StepInfo } from '../../../shared/domain';
+import type { ApplyResultShape, StepInfo } from '../../../shared/domain';
 import type { CommandContext } from '../context';
 import { parseStepSets } from '../step-options';
 import type { Command } from './types';
@@ -45,20 +45,39 @@ export const planCommand: Command = {
 export const applyCommand: Command = {
   name: 'apply',
   summary: 'Apply a step inside a snapshot; exit 0 only when verified, 1 when it failed and was reverted',
-  usage: 'hardenlab apply STEP --profile NAME --yes [--set KEY=VALUE]... [--json]',
+  usage: 'hardenlab apply STEP --profile NAME --yes [--prove-reboot] [--set KEY=VALUE]... [--json]',
   async run(args, ctx) {
-    const { values, positionals } = parse(args, { ...planOpts, yes: { type: 'boolean' } });
+    const { values, positionals } = parse(args, { ...planOpts, yes: { type: 'boolean' }, 'prove-reboot': { type: 'boolean' } });
     noExtraPositionals(positionals, 1, this.usage);
     const step = requireString(positionals[0], 'A STEP');
     const profile = requireString(values.profile, '--profile');
     if (!values.yes) throw new UsageError('apply changes the VM: review `hardenlab plan` first, then pass --yes.');
     const options = await stepOptions(ctx, step, values.set);
     const { plan } = await ctx.invoke('steps.plan', { profile, step, ...(options ? { options } : {}) });
-    const { result } = await ctx.invoke('steps.apply', { profile, planId: plan.id, confirmWarnings: true });
-    ctx.print(result, () => `${result.step}: ${result.outcome}${result.error ? ` (${result.error.message})` : ''}`);
+    const { result } = await ctx.invoke('steps.apply', { profile, planId: plan.id, confirmWarnings: true, proveReboot: values['prove-reboot'] === true });
+    ctx.print(result, () => applySummary(result));
     return result.outcome === 'verified' || result.outcome === 'nothing-to-do' ? EXIT.OK : EXIT.FAILED;
   },
 };
+
+/** The outcome, then the canaries before/after (and after the reboot), then the reboot proof: what a person reads after an apply. */
+export function applySummary(result: ApplyResultShape): string {
+  const lines = [`${result.step}: ${result.outcome}${result.error ? ` (${result.error.message})` : ''}`];
+  const rows = result.canaries ?? [];
+  if (rows.length) {
+    const reboot = rows.some((r) => r.afterReboot);
+    lines.push('', `Canaries:  ${'before'.padEnd(6)}  ${'after'.padEnd(6)}${reboot ? '  after reboot' : ''}`);
+    const cell = (r: { ok: boolean } | null | undefined) => (r ? (r.ok ? 'pass' : 'FAIL') : '-').padEnd(6);
+    for (const r of rows) lines.push(`  ${r.name.padEnd(24)} ${cell(r.before)}  ${cell(r.after)}${reboot ? `  ${cell(r.afterReboot)}` : ''}  ${r.verdict}${r.verdict === 'broke' || r.verdict === 'broke-after-reboot' ? `: ${(r.afterReboot && !r.afterReboot.ok ? r.afterReboot : r.after)?.evidence ?? ''}` : ''}`);
+  }
+  if (result.rebootProof) {
+    const p = result.rebootProof;
+    lines.push('', `Reboot proof: ${p.ok ? 'the change survived a reboot' : 'the change does NOT survive a reboot'} (boot id ${p.bootIdBefore.slice(0, 8)} -> ${p.bootIdAfter.slice(0, 8)})`);
+    for (const l of p.lost) lines.push(`  lost: ${l}`);
+    for (const r of p.reasons) lines.push(`  why: ${r}`);
+  }
+  return lines.join('\n');
+}
 
 export const revertCommand: Command = {
   name: 'revert',
