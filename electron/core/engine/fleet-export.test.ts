@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import type { ExperimentShape } from '../../../shared/domain';
 import { unifiedDiff } from '../../../shared/diff';
 import { exportFleet, mapCommand, provenChanges } from './fleet-export';
+import { CanarySchema } from '../../../shared/canary';
 
 function experiment(id: string, step: string, files: Array<{ path: string; before: string | null; after: string | null; mode?: string }>, commands: string[][], outcome: 'verified' | 'reverted' = 'verified'): ExperimentShape {
   return {
@@ -128,5 +129,54 @@ describe('fleet export', () => {
     const second = spawnSync('sh', [script], { encoding: 'utf8' });
     expect(second.status).toBe(0);
     expect(readFileSync(marker, 'utf8')).toBe('run\n');
+  });
+
+  it('carries the canaries that held in the lab: tasks that fail the host, and shell checks that exit 1', () => {
+    const held = CanarySchema.parse({ kind: 'command', name: 'agent', argv: ['sh', '-c', 'echo "addr ffffffff81000000" # {{ lookup(\'pipe\', \'id\') }}'], stdoutMatch: '[1-9a-f]{8}' });
+    const broken = CanarySchema.parse({ kind: 'command', name: 'needs-file', argv: ['test', '-e', '/nonexistent/hl'] });
+    const fromHere = CanarySchema.parse({ kind: 'tcp', name: 'forward', port: 2222, from: 'host' });
+    const exp = experiment('a', 'demo', [], []);
+    const row = (c: typeof held, verdict: 'held' | 'already-failing') => ({ name: c.name, kind: c.kind, before: { ok: true, evidence: '' }, after: { ok: true, evidence: '' }, verdict, definition: c });
+    exp.result!.canaries = [row(held, 'held'), row(fromHere, 'held'), { ...row(broken, 'already-failing') }];
+    const out = exportFleet(provenChanges([exp], undefined), { profile: 'lab', host: 'h', port: 22, user: 'u' });
+    // Ansible must not template what the operator typed: every argv element and pattern is !unsafe.
+    expect(out.playbook).toContain(`- !unsafe "echo \\"addr ffffffff81000000\\" # {{ lookup('pipe', 'id') }}"`);
+    expect(out.playbook).toContain(`hl_pattern: !unsafe "[1-9a-f]{8}"`);
+    expect(out.notes).toContain('Canary "forward" checks a port from this machine (a lab port forward), so it is not part of the export.');
+    const tasks = (parse(out.playbook, { customTags: [{ tag: '!unsafe', resolve: (x: string) => x }] }) as Array<{ tasks: Array<Record<string, unknown>> }>)[0]!.tasks;
+    expect(tasks.map((t) => t.name)).toEqual(['Apply the changes before the canaries run', 'canary agent: command']);
+    expect(tasks[1]).toMatchObject({
+      'ansible.builtin.command': { argv: ['timeout', '-k', '2', '30', 'sh', '-c', `echo "addr ffffffff81000000" # {{ lookup('pipe', 'id') }}`] },
+      check_mode: false,
+      changed_when: false,
+      failed_when: 'hl_canary.rc != hl_expect_rc or hl_canary.stdout is not search(hl_pattern, multiline=True)',
+      vars: { hl_expect_rc: 0, hl_pattern: '[1-9a-f]{8}' },
+    });
+
+    // Ansible itself runs the task on this machine and takes the argv as typed: were it templated, the lookup would print uid=...
+    if (existsSync('/usr/bin/ansible-playbook')) {
+      const adir = mkdtempSync(join(tmpdir(), 'hl-fleet-ansible-'));
+      writeFileSync(join(adir, 'p.yml'), out.playbook);
+      writeFileSync(join(adir, 'inv.ini'), '[hardened]\nlocalhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n');
+      const lit = CanarySchema.parse({ kind: 'command', name: 'literal', argv: ['sh', '-c', `echo "{{ lookup('pipe', 'id') }}"`], stdoutMatch: '^[{]{2} lookup' });
+      exp.result!.canaries = [row(lit, 'held')];
+      writeFileSync(join(adir, 'p.yml'), exportFleet(provenChanges([exp], undefined), { profile: 'lab', host: 'h', port: 22, user: 'u' }).playbook);
+      const ran = spawnSync('ansible-playbook', ['-i', join(adir, 'inv.ini'), join(adir, 'p.yml'), '-e', 'ansible_become=false'], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' } });
+      expect(ran.status, ran.stdout + ran.stderr).toBe(0);
+      expect(ran.stdout).toMatch(/TASK \[canary literal: command\][^\n]*\nok: \[localhost\]/);
+      expect(ran.stdout).toMatch(/failed=0\s/);
+      exp.result!.canaries = [row(held, 'held'), row(fromHere, 'held'), { ...row(broken, 'already-failing') }];
+    }
+
+    // The shell export runs the same checks at the end, for real: a canary that breaks makes it exit 1.
+    const dir = mkdtempSync(join(tmpdir(), 'hl-fleet-canary-'));
+    writeFileSync(join(dir, 'ok.sh'), out.shell);
+    expect(spawnSync('sh', [join(dir, 'ok.sh')], { encoding: 'utf8' }).status).toBe(0);
+    exp.result!.canaries = [row(held, 'held'), row(broken, 'held')];
+    writeFileSync(join(dir, 'bad.sh'), exportFleet(provenChanges([exp], undefined), { profile: 'lab', host: 'h', port: 22, user: 'u' }).shell);
+    const bad = spawnSync('sh', [join(dir, 'bad.sh')], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('Harden Lab: canary needs-file FAILS after the change');
+    expect(bad.stderr).not.toContain('canary agent FAILS');
   });
 });

@@ -1,4 +1,6 @@
+import type { Canary } from '../../../shared/canary';
 import type { ExperimentShape, PlanShape } from '../../../shared/domain';
+import { canaryShell, canaryTasks, exportableCanaries } from '../canaries/export';
 import { shellJoin, quoteArg } from '../../../shared/quote';
 import { Document } from 'yaml';
 import { HardenLabError } from '../errors';
@@ -16,6 +18,9 @@ import { HardenLabError } from '../errors';
  * become package tasks, root locking becomes `password_lock`. A command we do
  * not recognise is kept as a handler that runs after a change, and listed in
  * the export's notes.
+ *
+ * The canaries that held in the lab travel too: after the changes (and their
+ * handlers), each one runs on the host and fails it when it breaks.
  */
 export interface FleetChange {
   experimentId: string;
@@ -23,6 +28,8 @@ export interface FleetChange {
   files: Array<{ path: string; content: string | null; mode?: string }>;
   commands: Array<{ argv: string[]; why: string }>;
   packages: string[];
+  /** The operator's canaries that passed before and after this change in the lab. */
+  canaries: Canary[];
 }
 
 export function provenChanges(experiments: readonly ExperimentShape[], id: string | undefined): FleetChange[] {
@@ -43,6 +50,7 @@ export function provenChanges(experiments: readonly ExperimentShape[], id: strin
         files: plan.files.map((f) => ({ path: f.path, content: f.after, ...(f.mode ? { mode: f.mode } : {}) })),
         commands: plan.commands.map((c) => ({ argv: c.argv, why: c.why })),
         packages: plan.packages.install,
+        canaries: (e.result?.canaries ?? []).filter((c) => c.definition && c.verdict === 'held').map((c) => c.definition!),
       };
     });
 }
@@ -182,6 +190,15 @@ export function exportFleet(changes: readonly FleetChange[], meta: { profile: st
       sh.push('fi');
     }
     sh.push('');
+  }
+  const byName = new Map<string, Canary>();
+  for (const c of changes) for (const k of c.canaries) byName.set(k.name, k);
+  const { kept: canaries, notes: canaryNotes } = exportableCanaries([...byName.values()]);
+  notes.push(...canaryNotes);
+  if (canaries.length) {
+    // Handlers (reloads, restarts) first: the canaries judge the host as it will run.
+    tasks.push({ name: 'Apply the changes before the canaries run', 'ansible.builtin.meta': 'flush_handlers' }, ...canaryTasks(canaries));
+    sh.push(...canaryShell(canaries));
   }
   sh.push('echo "Harden Lab changes are in place."', '');
 

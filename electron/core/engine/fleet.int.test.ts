@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CanaryStore } from '../canaries/store';
 import { labExecOk, labTestContext } from '../lab/testing';
 import { labSshOptions } from '../hypervisor/qemu/instance/ready';
 import { run } from '../proc';
@@ -13,6 +14,8 @@ import { exportExperiment } from './report';
 // and our own audit must then see what it saw after the experiment. A second
 // Ansible run must change nothing.
 const core = useCleanLab('fleet');
+// The canaries live in the home every integration file shares: leave none behind, even when the test fails.
+afterAll(() => new CanaryStore(labTestContext().home).forget('lab'));
 
 const PICK = (checks: Array<{ id: string; status: string }>) =>
   checks.filter((c) => c.id.startsWith('ssh.') || c.id.startsWith('sysctl.')).map((c) => `${c.id}=${c.status}`).sort();
@@ -34,6 +37,9 @@ describe('fleet export round trip on the real lab VM', () => {
     const driver = await s.drivers.getDriver('qemu');
     const base = await driver.takeSnapshot('lab', `fleet-base-${Date.now()}`, { live: true });
 
+    // The canaries travel with the playbook: each runs on the host after the changes and fails it when it breaks.
+    await s.canaries.add('lab', { kind: 'tcp', name: 'fleet-sshd', port: 22 });
+    await s.canaries.add('lab', { kind: 'command', name: 'fleet-root', argv: ['id', '-u'], elevated: true, stdoutMatch: '^0$' });
     const mine: string[] = [];
     for (const step of ['ssh', 'sysctl']) {
       const plan = await s.engine.plan('lab', step, step === 'ssh' ? { stronger: true } : {});
@@ -44,6 +50,7 @@ describe('fleet export round trip on the real lab VM', () => {
     const proven = PICK((await s.engine.audit('lab')).checks);
     expect(proven.filter((c) => c.endsWith('=fail'))).toEqual([]);
 
+    await s.canaries.forget('lab');
     const profile = await s.profiles.get('lab');
     // The lane's journal also holds other files' experiments on this VM: export what this test proved.
     const experiments = (await s.journal.read('lab')).experiments.filter((e) => mine.includes(e.id));
@@ -67,6 +74,8 @@ describe('fleet export round trip on the real lab VM', () => {
 
     const first = await ansible(dir, join(dir, 'hardenlab.yml'));
     expect(first.code, first.out).toBe(0);
+    expect(first.out).toMatch(/TASK \[canary fleet-sshd: tcp\][\s\S]*ok: \[lab\]/);
+    expect(first.out).toMatch(/TASK \[canary fleet-root: command\][\s\S]*ok: \[lab\]/);
     s.connections.forget('lab');
     expect(PICK((await s.engine.audit('lab')).checks)).toEqual(proven);
 

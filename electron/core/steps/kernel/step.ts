@@ -158,6 +158,8 @@ export const kernelStep: StepDefinition<KernelFacts, KernelOptions, KernelPlanDa
     { name: 'packageFiles', label: 'Package files (offline)', help: 'Absolute paths of .deb or .apk files on this machine, for a lab without a mirror: uploaded, checked and installed instead.', type: 'string-list', default: [] },
   ],
   applyTimeoutMs: APPLY_TIMEOUT_MS,
+  // The new kernel is only proved once the VM boots it again from its boot loader, not just after the install.
+  proveRebootByDefault: true,
 
   facts: [kernelPackages],
   probe: probeKernel,

@@ -63,6 +63,8 @@ export const modulesStep: StepDefinition<ModulesFacts, ModulesOptions, ModulesDa
   }),
   // update-initramfs under software emulation takes minutes.
   applyTimeoutMs: 20 * 60_000,
+  // The block list lives in modprobe.d and the initramfs, both read at boot: the reboot proof shows a module stays out.
+  proveRebootByDefault: true,
 
   facts: MODULES_FACTS,
   probe: (ctx) => probeModules(ctx.facts),

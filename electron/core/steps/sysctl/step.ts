@@ -4,8 +4,10 @@ import type { AuditCheckDraft, StepDefinition, VerifyCheck } from '../../engine/
 import { ALL_SETTINGS } from './catalog';
 import { normalizeValue } from './parse';
 import { desiredValue, planSysctl, satisfied, type SysctlData, type SysctlFacts, type SysctlOptions } from './plan';
-import { probeSysctl, readSysctls, SYSCTL_FACTS } from './probe';
+import { probeSysctl, readSysctls, SYSCTL_FACTS, sysctlState } from './probe';
 import { optionFieldsFrom } from '../option-fields';
+import { explainSysctlLoss, lookUpBootSetters, lostKeys } from './reboot-loss';
+import { systemdInit } from '../../facts/common';
 
 /**
  * Kernel hardening sysctls: one file in sysctl.d named to be read last, a
@@ -65,6 +67,8 @@ export const sysctlStep: StepDefinition<SysctlFacts, SysctlOptions, SysctlData> 
     restrictUserNamespaces: { label: 'No user namespaces for unprivileged users', help: 'kernel.unprivileged_userns_clone = 0 (Debian). Breaks rootless Docker and Podman.' },
   }),
   applyTimeoutMs: 2 * 60_000,
+  // The values live in a sysctl.d file that systemd-sysctl reads at boot: the reboot proof is what shows they come back.
+  proveRebootByDefault: true,
 
   facts: SYSCTL_FACTS,
   probe: (ctx) => probeSysctl(ctx.facts),
@@ -86,6 +90,13 @@ export const sysctlStep: StepDefinition<SysctlFacts, SysctlOptions, SysctlData> 
       checks.push({ name: `${key} = ${want}`, ok: got === want, evidence: got === null ? `sysctl -n ${key} failed (exit ${r?.code})` : `sysctl -n ${key}: ${got}` });
     }
     return checks;
+  },
+
+  async explainRebootLoss(lost, _draft, ctx) {
+    const keys = lostKeys(lost);
+    if (keys.length === 0) return [];
+    const [state, systemd, boot] = await Promise.all([ctx.facts.get(sysctlState), ctx.facts.get(systemdInit), lookUpBootSetters(ctx.target, keys.map((k) => k.key))]);
+    return explainSysctlLoss(keys, { files: state.files, systemd, ourPath: state.ourPath, values: state.values, ...boot });
   },
 
   audit(facts): AuditCheckDraft[] {
