@@ -28,6 +28,9 @@ class FakeVm {
   /** Called on every read, before it is answered. */
   onRead: (path: string) => void = () => undefined;
   snapshots = new Map<string, Map<string, string>>();
+  /** What a boot does to the files (a unit that puts an old value back, say). */
+  onBoot: (files: Map<string, string>) => void = () => undefined;
+  boots = 1;
 }
 
 function fakeTarget(vm: FakeVm, profile: Profile): Target {
@@ -36,6 +39,13 @@ function fakeTarget(vm: FakeVm, profile: Profile): Target {
     async exec(argv) {
       if (!vm.reachable) throw new Error('connection lost');
       if (argv[0] === 'fail') return { code: 1, signal: null, stdout: '', stderr: 'boom', truncated: false, durationMs: 1 };
+      // A canary (behind its VM-side timeout): `test -e PATH` on the fake file system.
+      if (argv[0] === 'timeout' && argv[4] === 'test' && argv[5] === '-e') return { code: vm.files.has(argv[6]!) ? 0 : 1, signal: null, stdout: '', stderr: '', truncated: false, durationMs: 1 };
+      if (argv[0] === 'sh' && /reboot/.test(argv[2] ?? '')) {
+        vm.boots += 1;
+        vm.files.set('/proc/sys/kernel/random/boot_id', `boot-${vm.boots}\n`);
+        vm.onBoot(vm.files);
+      }
       return { code: 0, signal: null, stdout: '', stderr: '', truncated: false, durationMs: 1 };
     },
     async probe(commands) {
@@ -329,6 +339,70 @@ describe('engine transactions', () => {
     };
     await expect(cancelledMidProbe((signal) => engine.audit('lab', { signal }))).rejects.toMatchObject({ code: 'CANCELLED' });
     await expect(cancelledMidProbe((signal) => engine.plan('lab', 'demo', {}, { signal }))).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+});
+
+describe('canaries and the reboot proof', () => {
+  const canaries = () => new CanaryStore(home);
+
+  it('runs the canaries before and after; one that the change breaks fails the verify and reverts, naming it', async () => {
+    vm.files.set('/etc/agent-ok', 'yes');
+    await canaries().add('lab', { kind: 'command', name: 'agent', argv: ['test', '-e', '/etc/agent-ok'] });
+    await canaries().add('lab', { kind: 'command', name: 'flaky', argv: ['test', '-e', '/etc/never'] });
+    const plan = await engine.plan('lab', 'demo', {});
+    expect(plan.canaries).toEqual(['ssh-login', 'agent', 'flaky']);
+    // The change takes away what the agent needs.
+    const step = engine.step('demo');
+    const apply = step.apply!;
+    step.apply = async (draft, ctx) => {
+      await apply(draft, ctx);
+      vm.files.delete('/etc/agent-ok');
+    };
+    try {
+      const r = await engine.apply('lab', plan.id);
+      expect(r.outcome).toBe('reverted');
+      expect(r.error?.message).toMatch(/Canary "agent" still passes \(before: exit 0; after: exit 1 \(wanted 0\)\)/);
+      expect(r.canaries?.map((c) => [c.name, c.verdict])).toEqual([
+        ['ssh-login', 'held'],
+        ['agent', 'broke'],
+        ['flaky', 'already-failing'],
+      ]);
+      expect(vm.files.get('/etc/agent-ok')).toBe('yes');
+      expect((await journal.read('lab')).experiments[0]!.result?.canaries?.[1]?.verdict).toBe('broke');
+    } finally {
+      step.apply = apply;
+    }
+  });
+
+  it('refuses before any snapshot when the fresh login already fails', async () => {
+    vm.files.set('/etc/ssh/locked', 'yes');
+    const plan = await engine.plan('lab', 'demo', {});
+    await expect(engine.apply('lab', plan.id)).rejects.toMatchObject({ code: 'CONNECT_FAILED', message: expect.stringMatching(/fails before any change/) });
+    expect(log).toEqual([]);
+  });
+
+  it('reboots after a passing verify and proves it again: the boot id changes', async () => {
+    const r = await engine.apply('lab', (await engine.plan('lab', 'demo', {})).id, { proveReboot: true });
+    expect(r.outcome, r.error?.message).toBe('verified');
+    expect(r.phases.map((p) => p.phase)).toEqual(['probe', 'canaries', 'snapshot', 'apply', 'verify', 'reboot-proof']);
+    expect(r.rebootProof).toEqual({ bootIdBefore: 'boot-1', bootIdAfter: 'boot-2', ok: true, lost: [], reasons: [] });
+    expect(r.canaries?.[0]).toMatchObject({ name: 'ssh-login', verdict: 'held', afterReboot: { ok: true } });
+  });
+
+  it('reverts what holds until the reboot and not after it, with the step\'s reason', async () => {
+    vm.onBoot = (files) => files.delete('/etc/demo.conf');
+    const step = engine.step('demo');
+    step.explainRebootLoss = async (lost) => lost.map((c) => `${c.name}: a boot script removes /etc/demo.conf`);
+    try {
+      const r = await engine.apply('lab', (await engine.plan('lab', 'demo', {})).id, { proveReboot: true });
+      expect(r.outcome).toBe('reverted');
+      expect(r.rebootProof).toMatchObject({ ok: false, lost: ['demo set'], reasons: ['demo set: a boot script removes /etc/demo.conf'] });
+      expect(r.error?.message).toMatch(/^Does not survive a reboot \(demo set: a boot script removes \/etc\/demo.conf\)/);
+      expect(r.checks.find((c) => c.name === 'demo set (after the reboot)')).toMatchObject({ ok: false, evidence: 'held before the reboot; after it: null' });
+      expect(vm.files.get('/etc/demo.conf')).toBeUndefined();
+    } finally {
+      delete step.explainRebootLoss;
+    }
   });
 });
 

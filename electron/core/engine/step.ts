@@ -67,6 +67,8 @@ export interface VerifyCheck {
   name: string;
   ok: boolean;
   evidence: string;
+  /** The setting holds only until the next boot by design (the plan says so): the reboot proof does not count it. */
+  untilReboot?: boolean;
 }
 
 export interface AuditCheckDraft {

@@ -194,7 +194,10 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, stor
         const bootIdAfter = await bootId(ctx.target);
         const [own, again] = await Promise.all([step.verify(draft, ctx), runAll('reboot-proof', ctx)]);
         canaries = withRebootRun(canaries, again);
-        const now = [...own, ...canaryChecks(canaries, 'afterReboot')];
+        const now = [
+          ...own.map((c) => (c.untilReboot && !c.ok ? { ...c, ok: true, evidence: `gone after the reboot, as planned (it holds only until a boot): ${c.evidence}` } : c)),
+          ...canaryChecks(canaries, 'afterReboot'),
+        ];
         const heldNames = new Set(held.filter((c) => c.ok).map((c) => c.name));
         const lost = now.filter((c) => !c.ok && heldNames.has(c.name));
         const reasons = lost.length && step.explainRebootLoss ? await step.explainRebootLoss(lost, draft, ctx).catch((e: unknown) => [`(the reason could not be looked up: ${toErrorInfo(e).message})`]) : [];

@@ -238,6 +238,10 @@ export function planModules(facts: ModulesFacts, options: ModulesOptions, distro
       why: 'Freeze the set of loaded modules: from now until reboot no module can be loaded or unloaded. Not written to sysctl.d, so the next boot loads its drivers as usual.',
     });
     warnings.push({
+      kind: 'until-reboot',
+      message: 'kernel.modules_disabled=1 holds only until the next boot, on purpose (it is not written to sysctl.d): the reboot proof does not count it.',
+    });
+    warnings.push({
       kind: 'irreversible-until-reboot',
       message: 'kernel.modules_disabled=1 cannot be undone without a reboot: until then no module can be loaded or unloaded, not even by root (a new USB device, file system or network feature will not work).',
     });

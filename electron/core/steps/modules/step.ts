@@ -117,7 +117,7 @@ export const modulesStep: StepDefinition<ModulesFacts, ModulesOptions, ModulesDa
     }
     if (d.disableLoading) {
       const v = (second.disabled?.stdout ?? '').trim();
-      checks.push({ name: 'kernel.modules_disabled is 1', ok: v === '1', evidence: `kernel.modules_disabled = ${v || '?'}` });
+      checks.push({ name: 'kernel.modules_disabled is 1', ok: v === '1', evidence: `kernel.modules_disabled = ${v || '?'}`, untilReboot: true });
     }
     return checks;
   },
