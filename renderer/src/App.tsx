@@ -17,6 +17,7 @@ import { StepsView } from './views/StepsView';
 import { SnapshotsView } from './views/SnapshotsView';
 import { JournalView } from './views/journal/JournalView';
 import { WalkthroughView } from './views/walkthrough/WalkthroughView';
+import { CanariesView } from './views/canaries/CanariesView';
 import { TerminalDock } from './terminal/TerminalDock';
 
 // The terminal is not in this map: its dock stays mounted so shells survive view changes.
@@ -28,6 +29,7 @@ const VIEWS: Record<Exclude<ViewId, 'terminal'>, () => React.JSX.Element> = {
   journal: JournalView,
   connections: ConnectionsView,
   system: SystemView,
+  canaries: CanariesView,
 };
 
 export function App() {

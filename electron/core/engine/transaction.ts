@@ -3,6 +3,7 @@ import type { Canary, CanaryComparison, CanaryResult } from '../../../shared/can
 import type { ApplyResultShape } from '../../../shared/domain';
 import type { Profile } from '../../../shared/profile';
 import { HardenLabError, toErrorInfo } from '../errors';
+import { sleep } from '../sleep';
 import type { ProgressLevel } from '../events';
 import type { HypervisorDriver, Snapshot } from '../hypervisor/types';
 import { canaryChecks, compareCanaries, withRebootRun } from '../canaries/compare';
@@ -58,6 +59,8 @@ type PhaseName = ApplyResultShape['phases'][number]['phase'];
 export function stamp(d: Date): string {
   return d.toISOString().replace(/\.\d+Z$/, 'Z');
 }
+
+const SETTLE_MS = 3000;
 
 const RISKY = new Set(['lockout-risk', 'irreversible-until-reboot', 'breaks-docker']);
 
@@ -140,6 +143,15 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, stor
     for (const r of results) env.progress(phaseName, `Canary ${r.name}: ${r.ok ? 'passes' : 'FAILS'} (${r.evidence})`, r.ok ? 'info' : 'warn');
     return results;
   };
+  // A canary that passed before and fails right after may be a service still restarting: one more run a little later decides.
+  const settledRun = async (phaseName: string, c: StepContext): Promise<CanaryResult[]> => {
+    const first = await runAll(phaseName, c);
+    const regressed = first.filter((r) => !r.ok && baseline.find((b) => b.name === r.name)?.ok);
+    if (regressed.length === 0) return first;
+    env.progress(phaseName, `${regressed.map((r) => r.name).join(', ')} failed right after the change; running the canaries once more in ${SETTLE_MS / 1000} s (a service may still be restarting).`, 'warn');
+    await sleep(SETTLE_MS);
+    return runAll(phaseName, c);
+  };
   const baseline = await phase('canaries', `Running ${definitions.length + 1} canar${definitions.length ? 'ies' : 'y'} before the change.`, async () => {
     const results = await runAll('canaries', ctx);
     const login = results[0]!;
@@ -178,7 +190,9 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, stor
     // The verify is a new operation on the VM as it is now: its own facts, on the target after any reboot.
     ctx = await env.context(first.current(), log('verify'));
     checks = await phase('verify', 'Proving that the change took effect, the VM is still reachable and the canaries still pass.', async () => {
-      const [own, after] = await Promise.all([step.verify(draft, ctx), runAll('verify', ctx)]);
+      // The step's own checks first: a service it restarted (sshd, dockerd) has come back by the time the canaries run.
+      const own = await step.verify(draft, ctx);
+      const after = await settledRun('verify', ctx);
       canaries = compareCanaries(baseline, after, definitions);
       const all = [...own, ...canaryChecks(canaries)];
       const failed = VerifyFailedError.from(all);
@@ -192,7 +206,8 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, stor
         await ctx.reboot();
         ctx = await env.context(ctx.current(), log('reboot-proof'));
         const bootIdAfter = await bootId(ctx.target);
-        const [own, again] = await Promise.all([step.verify(draft, ctx), runAll('reboot-proof', ctx)]);
+        const own = await step.verify(draft, ctx);
+        const again = await settledRun('reboot-proof', ctx);
         canaries = withRebootRun(canaries, again);
         const now = [
           ...own.map((c) => (c.untilReboot && !c.ok ? { ...c, ok: true, evidence: `gone after the reboot, as planned (it holds only until a boot): ${c.evidence}` } : c)),

@@ -16,12 +16,13 @@ export const NAV_ITEMS: Array<{ id: ViewId; label: string; key: string }> = [
   { id: 'terminal', label: 'Terminal', key: '6' },
   { id: 'connections', label: 'Connections', key: '7' },
   { id: 'system', label: 'System check', key: '8' },
+  { id: 'canaries', label: 'Canaries', key: '9' },
 ];
 
 export const REVERT_SHORTCUT_LABEL = 'Ctrl+Shift+Z';
 
 export const SHORTCUTS: Array<{ keys: string; what: string }> = [
-  { keys: 'Alt+1 … Alt+8', what: 'Go to Dashboard, Walkthrough, Steps, Snapshots, Journal, Terminal, Connections, System check' },
+  { keys: 'Alt+1 … Alt+9', what: 'Go to Dashboard, Walkthrough, Steps, Snapshots, Journal, Terminal, Connections, System check, Canaries' },
   { keys: REVERT_SHORTCUT_LABEL, what: 'Revert the VM to a snapshot (from anywhere, also inside a terminal)' },
   { keys: 'Ctrl+Shift+C', what: 'Copy the terminal selection' },
   { keys: 'Ctrl+Shift+V', what: 'Paste into the terminal' },

@@ -8,11 +8,12 @@ const statusOf = (views: ReturnType<typeof phaseStates>) => Object.fromEntries(v
 describe('phaseStates', () => {
   it('marks earlier phases done and the latest active while running', () => {
     const s = statusOf(phaseStates([ev('probe'), ev('snapshot'), ev('apply')], null));
-    expect(s).toEqual({ probe: 'done', snapshot: 'done', apply: 'active', verify: 'pending', done: 'pending' });
+    expect(s).toEqual({ probe: 'done', canaries: 'skipped', snapshot: 'done', apply: 'active', verify: 'pending', done: 'pending' });
   });
 
   it('shows reboot only when the plan reboots or it happens, and revert only when it happens', () => {
-    expect(phaseStates([], null, { rebootExpected: true }).map((v) => v.phase)).toEqual(['probe', 'snapshot', 'apply', 'reboot', 'verify', 'done']);
+    expect(phaseStates([], null, { rebootExpected: true }).map((v) => v.phase)).toEqual(['probe', 'canaries', 'snapshot', 'apply', 'reboot', 'verify', 'done']);
+    expect(phaseStates([], null, { proveReboot: true }).map((v) => v.phase)).toEqual(['probe', 'canaries', 'snapshot', 'apply', 'verify', 'reboot-proof', 'done']);
     const s = statusOf(phaseStates([ev('probe'), ev('snapshot'), ev('apply'), ev('verify'), ev('revert', 'restoring', { level: 'warn' }), ev('reconnect')], null));
     expect(s).toMatchObject({ verify: 'done', revert: 'done', reconnect: 'active' });
   });
@@ -38,7 +39,7 @@ describe('phaseStates', () => {
       durationMs: 5,
     };
     const s = statusOf(phaseStates([ev('probe'), ev('apply')], result));
-    expect(s).toEqual({ probe: 'done', snapshot: 'done', apply: 'done', verify: 'failed', revert: 'done', done: 'done' });
+    expect(s).toEqual({ probe: 'done', canaries: 'skipped', snapshot: 'done', apply: 'done', verify: 'failed', revert: 'done', done: 'done' });
     expect(statusOf(phaseStates([], { ...result, outcome: 'revert-failed' })).done).toBe('failed');
   });
 

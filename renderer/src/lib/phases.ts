@@ -7,15 +7,17 @@ import type { ApplyResultShape } from '../../../shared/domain';
  * runs, and by the result's phase list once it is over (the result wins: it
  * is what the engine recorded).
  */
-export const APPLY_PHASES = ['probe', 'snapshot', 'apply', 'reboot', 'verify', 'revert', 'reconnect', 'done'] as const;
+export const APPLY_PHASES = ['probe', 'canaries', 'snapshot', 'apply', 'reboot', 'verify', 'reboot-proof', 'revert', 'reconnect', 'done'] as const;
 export type ApplyPhase = (typeof APPLY_PHASES)[number];
 
 export const PHASE_LABEL: Record<ApplyPhase, string> = {
   probe: 'Check the VM',
+  canaries: 'Canaries before',
   snapshot: 'Snapshot',
   apply: 'Apply',
   reboot: 'Reboot',
   verify: 'Verify',
+  'reboot-proof': 'Reboot proof',
   revert: 'Revert',
   reconnect: 'Reconnect',
   done: 'Done',
@@ -36,7 +38,7 @@ const ONLY_IF_SEEN = new Set<ApplyPhase>(['revert', 'reconnect']);
 export function phaseStates(
   events: readonly ProgressEvent[],
   result: ApplyResultShape | null,
-  opts: { rebootExpected?: boolean; failed?: boolean } = {},
+  opts: { rebootExpected?: boolean; proveReboot?: boolean; failed?: boolean } = {},
 ): PhaseView[] {
   const seen = new Set<ApplyPhase>();
   const errored = new Set<ApplyPhase>();
@@ -52,6 +54,7 @@ export function phaseStates(
     if (seen.has(p) || recorded.has(p as never)) return true;
     if (ONLY_IF_SEEN.has(p)) return false;
     if (p === 'reboot') return opts.rebootExpected === true;
+    if (p === 'reboot-proof') return opts.proveReboot === true;
     return true;
   });
 
@@ -61,6 +64,9 @@ export function phaseStates(
       if (phase === 'done') status = result.outcome === 'revert-failed' ? 'failed' : 'done';
       else if (recorded.has(phase as never)) status = recorded.get(phase as never) ? 'done' : 'failed';
       else status = seen.has(phase) ? 'done' : 'skipped';
+    } else if (!seen.has(phase) && last !== null && APPLY_PHASES.indexOf(phase) < APPLY_PHASES.indexOf(last)) {
+      // Passed over without an event (a step whose engine reports none for it): not waiting for it any more.
+      status = 'skipped';
     } else if (seen.has(phase)) {
       // The engine reports its pre-flight checks (a fresh login, say) under "apply" before the snapshot:
       // a phase seen earlier but later in the order than the current one has not really run yet.

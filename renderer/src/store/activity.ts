@@ -14,7 +14,7 @@ export interface Notice {
   hint?: string;
 }
 
-export type OpKind = 'lab' | 'connect' | 'plan' | 'apply' | 'restore' | 'snapshot' | 'audit' | 'revert';
+export type OpKind = 'lab' | 'connect' | 'plan' | 'apply' | 'restore' | 'snapshot' | 'audit' | 'revert' | 'canaries';
 export type OpStatus = 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface OpInfo {

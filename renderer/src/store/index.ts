@@ -13,6 +13,7 @@ import { createLabSlice } from './lab';
 import { createTerminalsSlice } from './terminals';
 import { createUiSlice } from './ui';
 import { createWalkthroughSlice } from './walkthrough';
+import { createCanariesSlice } from './canaries';
 import type { AppState } from './types';
 
 /**
@@ -28,6 +29,7 @@ export type { ConnectionEntry, ConnectionStateName } from './connection';
 export type { StepRun } from './steps';
 export type { TerminalTab } from './terminals';
 export { runKey, emptyRun } from './steps';
+export { emptyCanaries } from './canaries';
 export { runningOp } from './activity';
 
 export function createAppStore() {
@@ -45,6 +47,7 @@ export function createAppStore() {
     ...createTerminalsSlice(...a),
     ...createUiSlice(...a),
     ...createWalkthroughSlice(...a),
+    ...createCanariesSlice(...a),
   }));
 }
 

@@ -26,6 +26,8 @@ export interface StepRun {
   applyError: ErrorView | null;
   /** The plan was handed to the engine; applying it again needs a new plan. */
   planUsed: boolean;
+  /** Reboot after verify and prove again; null means the step's default (plan.proveRebootByDefault). */
+  proveReboot: boolean | null;
 }
 
 export interface StepsSlice {
@@ -40,6 +42,7 @@ export interface StepsSlice {
   planStep: (profile: string, step: string) => Promise<void>;
   applyPlan: (profile: string, step: string, confirmWarnings: boolean) => Promise<ApplyResultShape | null>;
   resetStepRun: (profile: string, step: string) => void;
+  setProveReboot: (profile: string, step: string, on: boolean) => void;
   dismissApplyError: (profile: string, step: string) => void;
 }
 
@@ -58,7 +61,13 @@ export const emptyRun: StepRun = {
   result: null,
   applyError: null,
   planUsed: false,
+  proveReboot: null,
 };
+
+/** Whether the next apply proves the change across a reboot: the person's choice, else the step's default. */
+export function proveRebootOf(run: Pick<StepRun, 'proveReboot' | 'plan'>): boolean {
+  return run.proveReboot ?? run.plan?.proveRebootByDefault ?? false;
+}
 
 export const createStepsSlice: Slice<StepsSlice> = (set, get) => {
   const put = (profile: string, step: string, p: Partial<StepRun> | ((r: StepRun) => Partial<StepRun>)) =>
@@ -113,7 +122,7 @@ export const createStepsSlice: Slice<StepsSlice> = (set, get) => {
       const opId = get().beginOp('apply', `Apply “${title(step)}”`, profile, true);
       put(profile, step, { applying: true, applyOpId: opId, applyError: null, result: null, planUsed: true });
       try {
-        const { result } = await call('steps.apply', { profile, planId: run.plan.id, confirmWarnings, opId });
+        const { result } = await call('steps.apply', { profile, planId: run.plan.id, confirmWarnings, proveReboot: proveRebootOf(run), opId });
         get().finishOp(opId, result.outcome === 'verified' || result.outcome === 'nothing-to-do' ? 'done' : 'failed', result.error ?? null);
         put(profile, step, { applying: false, result });
         return result;
@@ -129,6 +138,7 @@ export const createStepsSlice: Slice<StepsSlice> = (set, get) => {
       }
     },
     dismissApplyError: (profile, step) => put(profile, step, { applyError: null }),
-    resetStepRun: (profile, step) => put(profile, step, (r) => ({ ...emptyRun, options: r.options, listItems: r.listItems })),
+    resetStepRun: (profile, step) => put(profile, step, (r) => ({ ...emptyRun, options: r.options, listItems: r.listItems, proveReboot: r.proveReboot })),
+    setProveReboot: (profile, step, on) => put(profile, step, { proveReboot: on }),
   };
 };

@@ -13,6 +13,7 @@ import type { LabSlice } from './lab';
 import type { TerminalsSlice } from './terminals';
 import type { UiSlice } from './ui';
 import type { WalkthroughSlice } from './walkthrough';
+import type { CanariesSlice } from './canaries';
 
 export type AppState = AppSlice &
   ProfilesSlice &
@@ -26,7 +27,8 @@ export type AppState = AppSlice &
   LabSlice &
   TerminalsSlice &
   UiSlice &
-  WalkthroughSlice;
+  WalkthroughSlice &
+  CanariesSlice;
 
 export type Slice<T> = StateCreator<AppState, [], [], T>;
 

@@ -6,6 +6,7 @@ import { VmCard } from './DashboardVmCard';
 import { SnapshotCard } from './DashboardSnapshotCard';
 import { AuditCard } from './DashboardAuditCard';
 import { WalkthroughCard } from './DashboardWalkthroughCard';
+import { CanaryCard } from './DashboardCanaryCard';
 import { hypervisorLabel } from '../../../shared/hypervisor-kinds';
 
 export function DashboardView() {
@@ -45,6 +46,7 @@ function VmDashboard() {
         <VmCard profile={name} />
         <SnapshotCard profile={name} />
         <AuditCard profile={name} />
+        <CanaryCard profile={name} />
         <WalkthroughCard profile={name} />
       </div>
     </section>

@@ -1,5 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { labExecOk } from '../../lab/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CanaryStore } from '../../canaries/store';
+import { labExecOk, labTestContext } from '../../lab/testing';
 import type { StepDefinition } from '../../engine/step';
 import { useCleanLab } from '../../testing/lab-core';
 import { DAEMON_JSON, type ContainersFacts } from './facts';
@@ -26,7 +27,36 @@ const brokenStep: StepDefinition<ContainersFacts, ContainersOptions, ContainersD
   },
 };
 
-const core = useCleanLab('containers-step', { steps: [containersStep, brokenStep] });
+// A daemon.json change dockerd accepts and that breaks every new container: a seccomp profile that
+// denies every system call (the workload's canary must catch it; dockerd itself stays up).
+const SECCOMP = '/etc/docker/seccomp-deny-all.json';
+const strictSeccompStep: StepDefinition<ContainersFacts, ContainersOptions, ContainersData> = {
+  ...brokenStep,
+  id: 'containers-seccomp',
+  plan(facts, _options, ctx) {
+    const config = facts.daemonJson ? (JSON.parse(facts.daemonJson) as Record<string, unknown>) : {};
+    return {
+      summary: 'A deny-all seccomp profile for every container (test)',
+      files: [
+        { path: SECCOMP, before: null, after: '{"defaultAction": "SCMP_ACT_ERRNO"}\n', mode: '0644' },
+        { path: DAEMON_JSON, before: facts.daemonJson, after: `${JSON.stringify({ ...config, 'seccomp-profile': SECCOMP }, null, 2)}\n` },
+      ],
+      commands: [{ argv: ctx.distro.restartService('docker'), elevated: true, why: 'restart' }],
+      warnings: [],
+      nothingToDo: false,
+      data: { daemonChanged: true, decisions: [], daemonRunning: true, keepRunning: [], pidBefore: null, fetchBench: false, benchPath: '' },
+    };
+  },
+  // What the step itself can prove: dockerd runs with the new file. Only the canary sees what it broke.
+  async verify(_draft, ctx) {
+    const r = await ctx.target.exec(['systemctl', 'is-active', 'docker'], { elevate: true });
+    return [{ name: 'dockerd is active', ok: r.stdout.trim() === 'active', evidence: r.stdout.trim() }];
+  },
+};
+
+const core = useCleanLab('containers-step', { steps: [containersStep, brokenStep, strictSeccompStep] });
+// The canaries live in the home every integration file shares.
+afterAll(() => new CanaryStore(labTestContext().home).forget('lab'));
 
 const IMAGE_FILES = ['usr/bin/dash', 'usr/bin/sleep', 'usr/bin/cat', 'lib/x86_64-linux-gnu/libc.so.6', 'lib64/ld-linux-x86-64.so.2'];
 
@@ -63,7 +93,10 @@ describe('containers step on the real lab VM', () => {
 
 
   it('hardens daemon.json, restarts dockerd without stopping the containers, proves it on dockerd, and re-plans to nothing', async () => {
-    const engine = core().services.engine;
+    const { engine, canaries } = core().services;
+    // The workload: a local image runs (no registry is reachable), and a container keeps running.
+    await canaries.add('lab', { kind: 'container', name: 'image-runs', image: 'hl-test', argv: ['/usr/bin/dash', '-c', 'exit 0'] });
+    await canaries.add('lab', { kind: 'container', name: 'tidy-up', container: 'tidy' });
     const plan = await engine.plan('lab', 'containers', {});
     // Nothing in this plan stops a container, so no confirmation is needed.
     const r = await engine.apply('lab', plan.id);
@@ -73,6 +106,12 @@ describe('containers step on the real lab VM', () => {
     expect(lines).toMatch(/ok New containers get a log size limit: .*"max-size":"10m"/);
     expect(lines).toMatch(/ok Containers running before still run \(live-restore\)/);
     expect(lines).toMatch(/ok live-restore is on/);
+    // The default plan does not break the workload.
+    expect(r.canaries?.map((c) => [c.name, c.verdict, c.after?.evidence])).toEqual([
+      ['ssh-login', 'held', expect.any(String)],
+      ['image-runs', 'held', 'docker run --rm hl-test: exit 0'],
+      ['tidy-up', 'held', 'tidy is running'],
+    ]);
 
     // Independent of the step: a new container really runs with NoNewPrivs, the old ones kept running.
     expect(await labExecOk('sudo docker run --rm --network none hl-test /usr/bin/cat /proc/self/status | grep NoNewPrivs')).toMatch(/NoNewPrivs:\s+1/);
@@ -107,6 +146,21 @@ describe('containers step on the real lab VM', () => {
     expect(JSON.parse(await labExecOk(['sudo', 'cat', '/etc/docker/daemon.json']))).not.toHaveProperty('no-such-option');
     expect(await labExecOk(['sudo', 'docker', 'info', '--format', '{{.LiveRestoreEnabled}}'])).toBe('true\n');
     expect((await labExecOk(['sudo', 'docker', 'ps', '--format', '{{.Names}}'])).split('\n').filter(Boolean).sort()).toEqual(['priv', 'socky', 'tidy']);
+  });
+
+  it('a deny-all seccomp profile that dockerd accepts but the image canary does not is reverted by the canary', async () => {
+    const engine = core().services.engine;
+    const r = await engine.apply('lab', (await engine.plan('lab', 'containers-seccomp', {})).id);
+    expect(r.outcome, r.error?.message).toBe('reverted');
+    expect(r.checks.find((c) => c.name === 'dockerd is active')?.ok).toBe(true);
+    const rows = Object.fromEntries((r.canaries ?? []).map((c) => [c.name, c]));
+    expect(rows['image-runs']).toMatchObject({ verdict: 'broke', before: { ok: true }, after: { ok: false, evidence: expect.stringMatching(/^docker run --rm hl-test: exit \d+/) } });
+    // Running containers keep their old profile (live-restore): that canary held.
+    expect(rows['tidy-up']!.verdict).toBe('held');
+    expect(r.error?.message).toMatch(/Canary "image-runs" still passes/);
+    expect((await labExecOk(['sudo', 'sh', '-c', `test -e ${SECCOMP} && echo left || echo gone`])).trim()).toBe('gone');
+    expect(await labExecOk('sudo docker run --rm --pull never hl-test /usr/bin/dash -c "echo fine"')).toBe('fine\n');
+    await core().services.canaries.forget('lab');
   });
 
   it('icc false reaches the bridge once dockerd starts with no containers running', async () => {

@@ -7,14 +7,14 @@ import { OpProgress, useOpEvents } from '../OpProgress';
 const STATUS_WORD: Record<PhaseStatus, string> = { pending: 'not started', active: 'running', done: 'done', failed: 'failed', skipped: 'skipped' };
 
 /** The apply transaction as a stepper over its phases, with the live log and elapsed time below. */
-export function ApplyProgress({ opId, rebootExpected, result }: { opId: string; rebootExpected: boolean; result: ApplyResultShape | null }) {
+export function ApplyProgress({ opId, rebootExpected, proveReboot = false, result }: { opId: string; rebootExpected: boolean; proveReboot?: boolean; result: ApplyResultShape | null }) {
   const events = useOpEvents(opId);
   const op = useApp((s) => s.ops[opId]);
   const failed = op?.status === 'failed' && !result;
-  const phases = phaseStates(events, result, { rebootExpected, failed });
+  const phases = phaseStates(events, result, { rebootExpected, proveReboot, failed });
   const last = latestEvent(events);
   // Cancelling is safe only before the VM is touched: once apply starts, the way out is the snapshot.
-  const cancellable = !last || last.phase === 'probe' || last.phase === 'snapshot' || last.phase === 'plan';
+  const cancellable = !last || last.phase === 'probe' || last.phase === 'canaries' || last.phase === 'snapshot' || last.phase === 'plan';
 
   return (
     <section className="apply-progress" aria-label="Apply progress">

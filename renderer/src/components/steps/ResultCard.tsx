@@ -3,8 +3,9 @@ import { formatDuration } from '../../lib/format';
 import { useApp } from '../../store';
 import { Icon } from '../Icon';
 import { DEMO_STEP } from '../../lib/walkthrough';
+import { CanaryTable, RebootProof } from './CanaryTable';
 
-const PHASE_WORD: Record<string, string> = { probe: 'the pre-flight check', snapshot: 'the snapshot', apply: 'the change', reboot: 'the reboot', verify: 'verification' };
+const PHASE_WORD: Record<string, string> = { probe: 'the pre-flight check', canaries: 'the canaries before the change', snapshot: 'the snapshot', apply: 'the change', reboot: 'the reboot', verify: 'verification', 'reboot-proof': 'the reboot proof' };
 
 function Checks({ checks, label }: { checks: ApplyResultShape['checks']; label: string }) {
   if (checks.length === 0) return null;
@@ -72,6 +73,8 @@ export function ResultCard({ result, plan, title }: { result: ApplyResultShape; 
         <Changed plan={plan} />
         <h4>What was proved</h4>
         {result.checks.length > 0 ? <Checks checks={result.checks} label="Verification checks" /> : <p className="muted">The step reported no checks.</p>}
+        <CanaryTable result={result} />
+        <RebootProof result={result} />
         {result.snapshot && (
           <div className="result-foot">
             <p className="muted small">The snapshot “{result.snapshot.name}” from before the change is kept: you can go back to it any time.</p>
@@ -118,6 +121,8 @@ export function ResultCard({ result, plan, title }: { result: ApplyResultShape; 
             <Checks checks={failedChecks} label="Failed checks" />
           </>
         )}
+        <CanaryTable result={result} />
+        <RebootProof result={result} />
         <h4>What was restored</h4>
         <p>
           {result.snapshot ? `The VM was restored to the snapshot “${result.snapshot.name}”, taken just before the change, and is as it was before.` : 'The VM was restored to its state before the change.'}

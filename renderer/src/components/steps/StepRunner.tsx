@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { PlanWarning } from '../../../../shared/domain';
 import { risksNeedingConfirm, WARNING_INFO } from '../../lib/warnings';
 import { emptyRun, runKey, useApp } from '../../store';
+import { proveRebootOf } from '../../store/steps';
 import { ConfirmDialog } from '../ConfirmDialog';
 import { ErrorBox } from '../ErrorBox';
 import { Icon } from '../Icon';
@@ -29,6 +30,7 @@ export function StepRunner({ profile, stepId }: { profile: string; stepId: strin
   const applyPlan = useApp((s) => s.applyPlan);
   const setStepOptions = useApp((s) => s.setStepOptions);
   const dismissApplyError = useApp((s) => s.dismissApplyError);
+  const setProveReboot = useApp((s) => s.setProveReboot);
   const connect = useApp((s) => s.connect);
   const [confirming, setConfirming] = useState(false);
 
@@ -105,6 +107,15 @@ export function StepRunner({ profile, stepId }: { profile: string; stepId: strin
                 </p>
               )}
               {run.applyError && !run.planUsed && !engineAsks && !noWayBack && <ErrorBox error={run.applyError} compact />}
+              <label className="check reboot-toggle">
+                <input type="checkbox" checked={proveRebootOf(run)} onChange={(e) => setProveReboot(profile, stepId, e.target.checked)} disabled={busy || run.planUsed} />
+                <span>Prove it survives a reboot{plan.proveRebootByDefault ? ' (recommended: this step’s effect lives in files read at boot)' : ''}</span>
+              </label>
+              {plan.canaries && plan.canaries.length > 0 && (
+                <p className="small muted" aria-label="Canaries that will run">
+                  Canaries checked before and after: {plan.canaries.join(', ')}.
+                </p>
+              )}
               <div className="apply-bar-row">
                 <button type="button" className="primary" onClick={doApply} disabled={!connected || run.planUsed || busy} aria-label={`${verb}: ${step.title}`}>
                   {verb}
@@ -121,7 +132,7 @@ export function StepRunner({ profile, stepId }: { profile: string; stepId: strin
 
       {plan && applyStage && (
         <>
-          {run.applyOpId && <ApplyProgress opId={run.applyOpId} rebootExpected={plan.rebootRequired} result={run.result} />}
+          {run.applyOpId && <ApplyProgress opId={run.applyOpId} rebootExpected={plan.rebootRequired} proveReboot={proveRebootOf(run)} result={run.result} />}
           {run.result && <ResultCard result={run.result} plan={plan} title={step.title} />}
           {run.result && <PlanReports plan={plan} />}
           {run.applyError && (
