@@ -84,6 +84,7 @@ describe('canaries on the real lab VM', () => {
     const plan = await engine.plan('lab', 'sysctl', {});
     expect(plan.canaries).toEqual(['ssh-login', 'kallsyms-agent', 'sshd-port', 'sshd-unit', 'web', 'literal']);
     expect(plan.proveRebootByDefault).toBe(true);
+    expect(plan.warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/^Canary "web" already fails \(no HTTP answer from .*\): if it still fails before the change, it is reported and left out of the verdict\.$/));
     const r = await engine.apply('lab', plan.id, { confirmWarnings: true });
     expect(r.outcome, r.error?.message).toBe('reverted');
     expect(r.error?.message).toMatch(/Canary "kallsyms-agent" still passes \(before: exit 0; after: exit 1/);

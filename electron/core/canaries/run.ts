@@ -7,8 +7,8 @@ import { judgeCanary, type CanaryOutput } from './judge';
 
 export interface CanaryEnv {
   target: Target;
-  /** The built-in canary: a brand-new SSH login with the profile's credentials, then an elevated command. */
-  freshLogin(): Promise<{ ok: boolean; evidence: string }>;
+  /** The built-in canary: a brand-new SSH login with the profile's credentials, then an elevated command; null leaves it out. */
+  freshLogin: (() => Promise<{ ok: boolean; evidence: string }>) | null;
   signal?: AbortSignal;
 }
 
@@ -48,10 +48,15 @@ async function runOne(c: Canary, env: CanaryEnv): Promise<CanaryResult> {
 
 /** Runs the built-in login canary and every given canary, side by side; one canary's failure never stops the others. */
 export async function runCanaries(canaries: readonly Canary[], env: CanaryEnv): Promise<CanaryResult[]> {
-  const login = (async (): Promise<CanaryResult> => {
-    const started = Date.now();
-    const r = await env.freshLogin();
-    return { name: LOGIN_CANARY, kind: 'login', ok: r.ok, evidence: r.evidence, durationMs: Date.now() - started };
-  })();
-  return Promise.all([login, ...canaries.map((c) => runOne(c, env))]);
+  const freshLogin = env.freshLogin;
+  const login = freshLogin
+    ? [
+        (async (): Promise<CanaryResult> => {
+          const started = Date.now();
+          const r = await freshLogin();
+          return { name: LOGIN_CANARY, kind: 'login', ok: r.ok, evidence: r.evidence, durationMs: Date.now() - started };
+        })(),
+      ]
+    : [];
+  return Promise.all([...login, ...canaries.map((c) => runOne(c, env))]);
 }

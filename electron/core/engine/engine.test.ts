@@ -351,6 +351,7 @@ describe('canaries and the reboot proof', () => {
     await canaries().add('lab', { kind: 'command', name: 'flaky', argv: ['test', '-e', '/etc/never'] });
     const plan = await engine.plan('lab', 'demo', {});
     expect(plan.canaries).toEqual(['ssh-login', 'agent', 'flaky']);
+    expect(plan.warnings).toEqual([{ kind: 'info', message: 'Canary "flaky" already fails (exit 1 (wanted 0)): if it still fails before the change, it is reported and left out of the verdict.' }]);
     // The change takes away what the agent needs.
     const step = engine.step('demo');
     const apply = step.apply!;

@@ -121,10 +121,14 @@ export class Engine {
     this.progress(opts.opId, 'probe', `Reading the current state of ${profile.name} for "${step.title}".`);
     const target = await this.deps.connections.target(profile, opts.signal ? { signal: opts.signal } : {});
     const ctx = await this.context(profile, target, opts, (m) => this.progress(opts.opId, 'probe', m));
-    const { facts, draft } = await cancellable(opts.signal, 'The preview', async () => {
+    const definitions = await this.deps.canaries.list(profile.name);
+    const { facts, draft, failing } = await cancellable(opts.signal, 'The preview', async () => {
       const facts = await step.probe(ctx);
-      return { facts, draft: await step.plan(facts, parsed.data, ctx) };
+      // The profile's own canaries, now (the login is proved at apply): the plan says which already fail.
+      const [draft, now] = await Promise.all([step.plan(facts, parsed.data, ctx), definitions.length ? runCanaries(definitions, { target, freshLogin: null, ...(opts.signal ? { signal: opts.signal } : {}) }) : []]);
+      return { facts, draft, failing: now.filter((r) => !r.ok) };
     });
+    const canaryNotes = failing.map((r) => ({ kind: 'info' as const, message: `Canary "${r.name}" already fails (${r.evidence}): if it still fails before the change, it is reported and left out of the verdict.` }));
     const plan: PlanShape = {
       id: `plan-${randomBytes(6).toString('hex')}`,
       step: step.id,
@@ -135,12 +139,12 @@ export class Engine {
       commands: draft.commands.map((c) => ({ argv: c.argv, elevated: c.elevated, why: c.why })),
       packages: draft.packages ?? { install: [], remove: [] },
       rebootRequired: draft.rebootRequired ?? false,
-      warnings: draft.warnings ?? [],
+      warnings: [...(draft.warnings ?? []), ...canaryNotes],
       nothingToDo: draft.nothingToDo,
       options: parsed.data as Record<string, unknown>,
       ...(draft.reports?.length ? { reports: draft.reports } : {}),
       proveRebootByDefault: step.proveRebootByDefault ?? false,
-      canaries: ['ssh-login', ...(await this.deps.canaries.list(profile.name)).map((c) => c.name)],
+      canaries: ['ssh-login', ...definitions.map((c) => c.name)],
     };
     this.plans.put({ plan, facts, draft, step, profile: profile.name });
     this.progress(opts.opId, 'plan', draft.nothingToDo ? 'Nothing to change.' : draft.summary);

@@ -62,7 +62,7 @@ describe('fleet export', () => {
     const out = exportFleet(provenChanges(exps, undefined), { profile: 'lab', host: '127.0.0.1', port: 2222, user: 'lab', generatedAt: 'T' });
     expect(out.playbook.startsWith('---\n# Harden Lab: the changes proved on the lab VM "lab":\n')).toBe(true);
     expect(out.playbook).not.toMatch(/[&*]a\d/); // no YAML anchors or aliases: each task reads on its own
-    const parsed = parse(out.playbook) as Array<Record<string, unknown>>;
+    const parsed = parse(out.playbook, { customTags: [{ tag: '!unsafe', resolve: (x: string) => x }] }) as Array<Record<string, unknown>>;
     expect(parsed).toEqual([
       {
         name: 'Harden Lab: ssh, sysctl',
@@ -90,7 +90,9 @@ describe('fleet export', () => {
     // And a second, independent YAML reader (PyYAML, as Ansible uses) reads the same contents.
     const dir = mkdtempSync(join(tmpdir(), 'hl-fleet-'));
     writeFileSync(join(dir, 'p.yml'), out.playbook);
-    const py = ['/usr/bin/python3', '-c', 'import yaml,json,sys; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', join(dir, 'p.yml')];
+    // Ansible's own loader knows !unsafe; a plain safe loader is taught it as a string.
+    const load = 'import yaml,json,sys\nyaml.SafeLoader.add_constructor("!unsafe", lambda l, n: l.construct_scalar(n))\nprint(json.dumps(yaml.safe_load(open(sys.argv[1]))))';
+    const py = ['/usr/bin/python3', '-c', load, join(dir, 'p.yml')];
     const r = spawnSync(py[0]!, py.slice(1), { encoding: 'utf8' });
     if (r.status !== 0 && /No module named/.test(r.stderr)) throw new Error('python3-yaml is needed (apt-get install python3-yaml)');
     expect(r.status, r.stderr).toBe(0);
@@ -159,12 +161,15 @@ describe('fleet export', () => {
       writeFileSync(join(adir, 'p.yml'), out.playbook);
       writeFileSync(join(adir, 'inv.ini'), '[hardened]\nlocalhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n');
       const lit = CanarySchema.parse({ kind: 'command', name: 'literal', argv: ['sh', '-c', `echo "{{ lookup('pipe', 'id') }}"`], stdoutMatch: '^[{]{2} lookup' });
-      exp.result!.canaries = [row(lit, 'held')];
-      writeFileSync(join(adir, 'p.yml'), exportFleet(provenChanges([exp], undefined), { profile: 'lab', host: 'h', port: 22, user: 'u' }).playbook);
+      // A file whose text came from the VM, with Jinja in a comment: written as it is, not templated.
+      const withFile = experiment('f', 'demo', [{ path: join(adir, 'tmpl.conf'), before: null, after: `# {{ lookup('pipe', 'id') }}\n`, mode: '0644' }], []);
+      withFile.result!.canaries = [row(lit, 'held')];
+      writeFileSync(join(adir, 'p.yml'), exportFleet(provenChanges([withFile], undefined), { profile: 'lab', host: 'h', port: 22, user: 'u' }).playbook);
       const ran = spawnSync('ansible-playbook', ['-i', join(adir, 'inv.ini'), join(adir, 'p.yml'), '-e', 'ansible_become=false'], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' } });
       expect(ran.status, ran.stdout + ran.stderr).toBe(0);
       expect(ran.stdout).toMatch(/TASK \[canary literal: command\][^\n]*\nok: \[localhost\]/);
       expect(ran.stdout).toMatch(/failed=0\s/);
+      expect(readFileSync(join(adir, 'tmpl.conf'), 'utf8')).toBe(`# {{ lookup('pipe', 'id') }}\n`);
       exp.result!.canaries = [row(held, 'held'), row(fromHere, 'held'), { ...row(broken, 'already-failing') }];
     }
 

@@ -1,6 +1,6 @@
 import type { Canary } from '../../../shared/canary';
 import type { ExperimentShape, PlanShape } from '../../../shared/domain';
-import { canaryShell, canaryTasks, exportableCanaries } from '../canaries/export';
+import { canaryShell, canaryTasks, exportableCanaries, unsafe } from '../canaries/export';
 import { shellJoin, quoteArg } from '../../../shared/quote';
 import { Document } from 'yaml';
 import { HardenLabError } from '../errors';
@@ -136,7 +136,7 @@ export function exportFleet(changes: readonly FleetChange[], meta: { profile: st
         stepHandlers.push(name);
       } else if (m.kind === 'command') {
         const name = `${c.step}: ${m.argv.join(' ')}`.slice(0, 120);
-        handlers.set(name, { name, 'ansible.builtin.command': { argv: m.argv }, ...(m.optional ? { failed_when: false } : {}), changed_when: true });
+        handlers.set(name, { name, 'ansible.builtin.command': { argv: m.argv.map(unsafe) }, ...(m.optional ? { failed_when: false } : {}), changed_when: true });
         stepHandlers.push(name);
         notes.push(`${c.step}: \`${m.argv.join(' ')}\` is run as a handler after a file change (${m.why}).`);
       }
@@ -159,7 +159,8 @@ export function exportFleet(changes: readonly FleetChange[], meta: { profile: st
         name: `${c.step}: ${f.path}`,
         'ansible.builtin.copy': {
           dest: f.path,
-          content: f.content,
+          // The text came partly from the VM (the lines a plan keeps): Ansible must not template it on the control node.
+          content: unsafe(f.content),
           // An existing file keeps its own mode and owner; a new one gets the lab's.
           ...(f.mode ? { mode: f.mode } : {}),
           backup: true,
