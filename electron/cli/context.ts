@@ -6,6 +6,7 @@ import { dispatch } from '../core/api/dispatch';
 import { CoreCallError, type CliIO } from './io';
 import { formatProgress, type ProgressLine } from './progress';
 import { cliPrompter } from './prompter';
+import { terminalSafe } from './terminal-text';
 
 /** What every command receives: the parsed global flags, the IO, and a lazily created core. */
 export interface CommandContext {
@@ -57,7 +58,8 @@ export function createContext(io: CliIO, json: boolean, version: string, trustHo
     },
     print(value, human) {
       if (json) io.out(JSON.stringify(value, null, 2) + '\n');
-      else io.out(human().replace(/\n?$/, '\n'));
+      // Human text quotes the VM (evidence, command output): no escape sequence reaches the terminal.
+      else io.out(terminalSafe(human()).replace(/\n?$/, '\n'));
     },
     async dispose() {
       unsubscribe?.();

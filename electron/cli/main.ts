@@ -1,4 +1,5 @@
 import { version } from './version';
+import { terminalSafe } from './terminal-text';
 import { CoreCallError, EXIT, UsageError, exitCodeFor, processIO, type CliIO } from './io';
 import { doctorCommand } from './commands/doctor';
 import { snapshotCommand, vmCommand } from './commands/vm';
@@ -124,7 +125,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     }
     const info = e instanceof CoreCallError ? e.info : (await import('../core/errors')).toErrorInfo(e);
     if (json) io.out(JSON.stringify({ ok: false, error: info }) + '\n');
-    io.err(`Error: ${info.message}\n${info.hint ? `${info.hint}\n` : ''}`);
+    io.err(terminalSafe(`Error: ${info.message}\n${info.hint ? `${info.hint}\n` : ''}`));
     return exitCodeFor(info);
   } finally {
     await ctx.dispose();
