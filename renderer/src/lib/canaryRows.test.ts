@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canaryTable } from './canaryRows';
+import { canaryStateAfter, canaryTable } from './canaryRows';
 
 describe('the canary table', () => {
   it('shows a broken canary, one that failed before, and the reboot column only when the proof ran', () => {
@@ -18,5 +18,12 @@ describe('the canary table', () => {
     const rebooted = canaryTable([{ ...base[0]!, afterReboot: { ok: true, evidence: 'uid 0' } }, { ...base[1]!, after: { ok: true, evidence: 'exit 0' }, afterReboot: { ok: false, evidence: 'exit 1' }, verdict: 'broke-after-reboot' }]);
     expect(rebooted.rebootColumn).toBe(true);
     expect(rebooted.rows[1]).toMatchObject({ afterReboot: { text: 'FAIL', evidence: 'exit 1' }, verdict: 'broke after the reboot', tone: 'bad' });
+  });
+
+  it('gives the dashboard the state the VM is left in: after a verified change, before it after a revert', () => {
+    const canaries = [{ name: 'agent', kind: 'command' as const, before: { ok: true, evidence: 'exit 0' }, after: { ok: false, evidence: 'exit 1' }, verdict: 'broke' as const }];
+    expect(canaryStateAfter({ outcome: 'reverted', canaries })?.[0]).toMatchObject({ name: 'agent', ok: true, evidence: 'exit 0' });
+    expect(canaryStateAfter({ outcome: 'verified', canaries: [{ ...canaries[0]!, after: { ok: true, evidence: 'exit 0' }, afterReboot: { ok: true, evidence: 'exit 0 again' }, verdict: 'held' }] })?.[0]?.evidence).toBe('exit 0 again');
+    expect(canaryStateAfter({ outcome: 'revert-failed', canaries })).toBeNull();
   });
 });

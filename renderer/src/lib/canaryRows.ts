@@ -1,4 +1,5 @@
-import type { CanaryComparison, CanaryVerdict } from '../../../shared/canary';
+import type { CanaryComparison, CanaryResult, CanaryVerdict } from '../../../shared/canary';
+import type { ApplyResultShape } from '../../../shared/domain';
 
 /**
  * The canaries of an apply as table rows: before, after, after the reboot
@@ -49,4 +50,18 @@ export function canaryTable(list: readonly CanaryComparison[]): { rebootColumn: 
       tone: c.verdict === 'broke' || c.verdict === 'broke-after-reboot' ? 'bad' : c.verdict === 'held' || c.verdict === 'recovered' ? 'ok' : 'muted',
     })),
   };
+}
+
+/**
+ * The canaries as the VM stands once an apply is over, for the dashboard:
+ * after a verified change its last run (after the reboot when the proof ran),
+ * after a revert the run before the change, since the snapshot put that back.
+ */
+export function canaryStateAfter(result: Pick<ApplyResultShape, 'outcome' | 'canaries'>): CanaryResult[] | null {
+  const list = result.canaries ?? [];
+  if (list.length === 0 || result.outcome === 'revert-failed' || result.outcome === 'nothing-to-do') return null;
+  return list.map((c) => {
+    const run = result.outcome === 'reverted' ? c.before : (c.afterReboot ?? c.after ?? c.before);
+    return { name: c.name, kind: c.kind, ok: run.ok, evidence: run.evidence, durationMs: 0 };
+  });
 }

@@ -23,6 +23,8 @@ export interface CanariesSlice {
   saveCanary: (profile: string, canary: unknown) => Promise<Outcome<Canary>>;
   removeCanary: (profile: string, name: string) => Promise<Outcome<boolean>>;
   runCanaries: (profile: string) => Promise<void>;
+  /** A run that happened elsewhere (an apply's canaries): the dashboard shows the VM as it was left. */
+  noteCanaryRun: (profile: string, run: { at: string; results: CanaryResult[] }) => void;
 }
 
 export const emptyCanaries: CanaryEntry = { list: null, loading: false, error: null, running: false, runOpId: null, lastRun: null, runError: null };
@@ -58,6 +60,7 @@ export const createCanariesSlice: Slice<CanariesSlice> = (set, get) => {
         return { ok: false, error: errorText(e) };
       }
     },
+    noteCanaryRun: (profile, run) => put(profile, { lastRun: run }),
     runCanaries: async (profile) => {
       if (get().canaries[profile]?.running) return;
       const opId = get().beginOp('canaries', `Run the canaries of ${profile}`, profile, true);

@@ -3,6 +3,7 @@ import { call, errorText, type ErrorView } from '../api/client';
 import { rememberListItems } from '../lib/stepOptions';
 import type { Slice } from './types';
 import { planKeptAfter } from '../../../shared/plan-kept';
+import { canaryStateAfter } from '../lib/canaryRows';
 
 /**
  * Plan and apply, per profile and step. A plan is data (files before/after,
@@ -125,6 +126,8 @@ export const createStepsSlice: Slice<StepsSlice> = (set, get) => {
         const { result } = await call('steps.apply', { profile, planId: run.plan.id, confirmWarnings, proveReboot: proveRebootOf(run), opId });
         get().finishOp(opId, result.outcome === 'verified' || result.outcome === 'nothing-to-do' ? 'done' : 'failed', result.error ?? null);
         put(profile, step, { applying: false, result });
+        const state = canaryStateAfter(result);
+        if (state) get().noteCanaryRun(profile, { at: new Date().toISOString(), results: state });
         return result;
       } catch (e) {
         const error = errorText(e);
