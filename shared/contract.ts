@@ -148,7 +148,8 @@ export const contract = {
   'journal.resolve': ch(z.object({ profile: ProfileNameSchema, experimentId: z.string().max(100) }).strict(), Ok),
   'journal.export': ch(
     z.object({ profile: ProfileNameSchema, experimentId: z.string().max(100).optional(), format: z.enum(['markdown', 'html', 'ansible', 'shell']) }).strict(),
-    z.object({ fileName: z.string(), content: z.string(), mime: z.string() }),
+    /** `inventory`: with the Ansible playbook, an example inventory for the lab host, to copy beside it. */
+    z.object({ fileName: z.string(), content: z.string(), mime: z.string(), inventory: z.string().optional() }),
   ),
 
   'audit.run': ch(z.object({ profile: ProfileNameSchema, opId: OpId.optional() }).strict(), AuditReportSchema),

@@ -127,10 +127,7 @@ export const exportCommand: Command = {
     noExtraPositionals(positionals, 1, this.usage);
     const format = requireString(positionals[0], 'A FORMAT');
     if (!['markdown', 'html', 'ansible', 'shell'].includes(format)) throw new UsageError('FORMAT must be markdown, html, ansible or shell.');
-    const s = ctx.core().services;
-    const profile = await s.profiles.get(requireString(values.profile, '--profile'));
-    const { exportExperiment } = await import('../../core/engine/report');
-    const r = exportExperiment((await s.journal.read(profile.name)).experiments, values.experiment, format as 'markdown', profile);
+    const r = await ctx.invoke('journal.export', { profile: requireString(values.profile, '--profile'), format: format as 'markdown', ...(values.experiment ? { experimentId: values.experiment } : {}) });
     if (values.output) {
       const { writeFile, chmod } = await import('node:fs/promises');
       const { dirname, join } = await import('node:path');
