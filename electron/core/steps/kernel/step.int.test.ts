@@ -124,7 +124,7 @@ describe('kernel step on the real lab VM', () => {
     const lines = r.checks.map((x) => `${x.ok ? 'ok' : 'FAIL'} ${x.name}: ${x.evidence}`).join('\n');
     expect(r.error, lines).toBeUndefined();
     expect(r.outcome).toBe('verified');
-    expect(r.phases.map((p) => `${p.phase}:${p.ok}`)).toEqual(['probe:true', 'snapshot:true', 'apply:true', 'reboot:true', 'verify:true']);
+    expect(r.phases.map((p) => `${p.phase}:${p.ok}`)).toEqual(['probe:true', 'canaries:true', 'snapshot:true', 'apply:true', 'reboot:true', 'verify:true']);
     for (const p of r.phases) timings.push([`  phase ${p.phase}`, p.durationMs]);
     expect(r.checks.find((x) => x.name === `The VM runs kernel ${NEW}`)?.ok, lines).toBe(true);
     expect((await labExecOk(['uname', '-r'])).trim()).toBe(NEW);
