@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { explainInvalidName, NAME_PATTERNS } from './names';
+import { nameSchema, NAME_PATTERNS } from './names';
 import { shellJoin } from './quote';
 
 /**
@@ -15,11 +15,7 @@ export type CanaryKind = (typeof CANARY_KINDS)[number];
 /** The fresh SSH login with elevation every profile has, shown beside the operator's own canaries. */
 export const LOGIN_CANARY = 'ssh-login';
 
-const named = (kind: Parameters<typeof explainInvalidName>[0]) =>
-  z.string().superRefine((v, ctx) => {
-    const bad = explainInvalidName(kind, v);
-    if (bad) ctx.addIssue({ code: 'custom', message: bad });
-  });
+const named = nameSchema;
 
 export const CanaryNameSchema = named('canary').refine((v) => v !== LOGIN_CANARY, `"${LOGIN_CANARY}" is the built-in login canary; choose another name.`);
 

@@ -144,9 +144,32 @@ export const CheckResultSchema = z.object({
   name: z.string(),
   ok: z.boolean(),
   evidence: z.string(),
+  /** In a trial: the step whose check it is. */
+  step: z.string().optional(),
 });
 
 export const PhaseSchema = z.enum(['probe', 'plan', 'canaries', 'snapshot', 'apply', 'reboot', 'verify', 'reboot-proof', 'revert', 'reconnect', 'done']);
+
+const SnapshotIdName = z.object({ id: z.string(), name: z.string() });
+const AuditScore = z.object({ passed: z.number().int(), total: z.number().int(), percent: z.number() });
+
+/** What a trial adds to an apply's result (ApplyResult.trial). */
+export const TrialInfoSchema = z.object({
+  policy: z.object({ name: z.string(), version: z.number().int(), title: z.string() }),
+  without: z.array(z.string()),
+  only: z.array(z.string()).optional(),
+  steps: z.array(z.string()),
+  units: z.array(z.string()),
+  /** The snapshot the trial started from: every trial from it compares. */
+  baseline: SnapshotIdName.nullable(),
+  /** The VM after the verified trial, kept as a branch to come back to. */
+  resultSnapshot: SnapshotIdName.nullable(),
+  auditBefore: AuditScore,
+  auditAfter: z.object({ score: AuditScore, checks: z.array(z.object({ id: z.string(), title: z.string(), status: z.enum(['pass', 'fail', 'skip']) })) }).optional(),
+  /** Each file's content after the trial, for the comparison of two results. */
+  files: z.array(z.object({ path: z.string(), after: z.string().nullable() })),
+});
+export type TrialInfo = z.infer<typeof TrialInfoSchema>;
 
 export const ApplyOutcomeSchema = z.enum(['verified', 'reverted', 'revert-failed', 'nothing-to-do']);
 
@@ -173,6 +196,8 @@ export const ApplyResultSchema = z.object({
       reasons: z.array(z.string()).default([]),
     })
     .optional(),
+  /** A trial of a whole policy (shared/policy.ts). */
+  trial: TrialInfoSchema.optional(),
 });
 export type ApplyResultShape = z.infer<typeof ApplyResultSchema>;
 

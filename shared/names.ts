@@ -1,3 +1,4 @@
+import { z } from 'zod';
 /**
  * Strict patterns for every name a person can type that ends up in a command
  * line or a file path on a VM or on this machine. Anything that does not
@@ -29,6 +30,10 @@ export const NAME_PATTERNS = {
   unit: /^[A-Za-z0-9][A-Za-z0-9@._:\\-]{0,127}$/,
   /** A local container image reference, e.g. busybox, hl-test:latest or team/app:1.2 (no registry port: images are local). */
   image: /^[a-z0-9][a-z0-9._/-]{0,199}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
+  /** A policy's name: a file name, a CLI argument and part of a snapshot name. */
+  policy: /^[a-z0-9][a-z0-9-]{0,39}$/,
+  /** One setting of a policy: a sysctl key, a module name or an sshd setting id. */
+  setting: /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/,
 } as const;
 
 export type NameKind = keyof typeof NAME_PATTERNS;
@@ -46,6 +51,8 @@ const DESCRIPTIONS: Record<NameKind, string> = {
   canary: 'lower-case letters, digits, dot, dash and underscore, starting with a letter or digit, at most 40',
   unit: 'a unit name such as docker.service (letters, digits, @ . _ : - and \\)',
   image: 'a local image such as busybox or hl-test:latest',
+  policy: 'lower-case letters, digits and dash, starting with a letter or digit, at most 40',
+  setting: 'letters, digits, dot, dash and underscore (a sysctl key, a module or an sshd setting id), at most 80',
 };
 
 export function isValidName(kind: NameKind, value: string): boolean {
@@ -57,4 +64,12 @@ export function explainInvalidName(kind: NameKind, value: string): string | null
   if (isValidName(kind, value)) return null;
   const shown = JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value);
   return `${shown} is not a valid ${kind} name: use ${DESCRIPTIONS[kind]}.`;
+}
+
+/** A string that must be a valid name of this kind, with the sentence above as the error. */
+export function nameSchema(kind: NameKind) {
+  return z.string().superRefine((v, ctx) => {
+    const bad = explainInvalidName(kind, v);
+    if (bad) ctx.addIssue({ code: 'custom', message: bad });
+  });
 }

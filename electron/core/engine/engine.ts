@@ -21,7 +21,7 @@ import { rebootAndWait } from './reboot';
 import { recover } from './recovery';
 import type { AnyStep, StepContext } from './step';
 import type { Connections, Target } from './target';
-import { runTransaction, type TransactionEnv } from './transaction';
+import { runTransaction, singleStep, type TransactionEnv } from './transaction';
 
 export { defaultApply } from './default-apply';
 
@@ -157,7 +157,7 @@ export class Engine {
     return this.plans.use(planId, () =>
       this.exclusive(profileName, `applying "${stored.step.title}" on ${profileName}`, async () => {
         const profile = await this.deps.profiles.get(stored.profile);
-        return runTransaction(this.transactionEnv(profile, opts), profile, stored, { confirmWarnings: opts.confirmWarnings ?? false, proveReboot: opts.proveReboot ?? false });
+        return runTransaction(this.transactionEnv(profile, opts), profile, singleStep(stored), { confirmWarnings: opts.confirmWarnings ?? false, proveReboot: opts.proveReboot ?? false });
       }),
     );
   }

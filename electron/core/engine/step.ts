@@ -69,6 +69,8 @@ export interface VerifyCheck {
   evidence: string;
   /** The setting holds only until the next boot by design (the plan says so): the reboot proof does not count it. */
   untilReboot?: boolean;
+  /** In a trial of several steps: whose check it is. */
+  step?: string;
 }
 
 export interface AuditCheckDraft {
@@ -123,6 +125,17 @@ export interface StepDefinition<F = unknown, O = Record<string, unknown>, D = un
    * which file or unit sets the value at boot). Read-only, on the rebooted VM.
    */
   explainRebootLoss?(lost: VerifyCheck[], draft: StepPlanDraft<D>, ctx: StepContext): Promise<string[]>;
+  /** Steps made of settings (sysctl, modules, ssh): what a policy names one by one, and how to apply exactly some of them. */
+  settings?: StepSettings<O>;
+}
+
+export interface StepSettings<O> {
+  /** The settings the step knows, with what each is for. */
+  known: ReadonlyArray<{ id: string; why: string }>;
+  /** Null when a policy may name this setting, otherwise why not (a policy is refused before anything runs). */
+  explain(id: string): string | null;
+  /** The options that apply exactly these settings (a trial leaves a step with none out altogether). */
+  select(options: O, ids: readonly string[]): O;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

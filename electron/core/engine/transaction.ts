@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Canary, CanaryComparison, CanaryResult } from '../../../shared/canary';
-import type { ApplyResultShape } from '../../../shared/domain';
+import type { ApplyResultShape, PlanShape } from '../../../shared/domain';
 import type { Profile } from '../../../shared/profile';
 import { HardenLabError, toErrorInfo } from '../errors';
 import { sleep } from '../sleep';
@@ -11,6 +11,7 @@ import { runCanaries } from '../canaries/run';
 import { defaultApply } from './default-apply';
 import type { Journal } from './journal';
 import type { StoredPlan } from './plan-store';
+import { readBootId } from './reboot';
 import { recover, type RecoveryDeps } from './recovery';
 import type { StepContext, VerifyCheck } from './step';
 import type { Target } from './target';
@@ -54,6 +55,31 @@ export interface TransactionOptions {
   proveReboot: boolean;
 }
 
+/** One step's share of a change: what was previewed, with the facts and the draft it came from. */
+export type ChangePart = Pick<StoredPlan, 'plan' | 'facts' | 'draft' | 'step'>;
+
+/**
+ * What a transaction changes: one step (an apply), or every step of a policy
+ * in order (a trial), proved together and reverted together.
+ */
+export interface ChangeSpec {
+  /** The experiment's step: a step id, or "trial". */
+  step: string;
+  title: string;
+  parts: ChangePart[];
+  /** What the journal records as the plan (a trial's is every part's files and commands). */
+  plan: PlanShape;
+  /** A snapshot already taken of the VM as it is now (a trial from a baseline): no new one is taken. */
+  baseline?: Snapshot;
+  /** Runs after everything was proved (a trial keeps its result as a snapshot); its result goes into the outcome. */
+  afterVerified?(ctx: StepContext, snapshot: Snapshot): Promise<Partial<ApplyResultShape>>;
+}
+
+/** A spec for one step's plan. */
+export function singleStep(stored: StoredPlan): ChangeSpec {
+  return { step: stored.step.id, title: stored.step.title, parts: [stored], plan: stored.plan };
+}
+
 type PhaseName = ApplyResultShape['phases'][number]['phase'];
 
 export function stamp(d: Date): string {
@@ -64,16 +90,17 @@ const SETTLE_MS = 3000;
 
 const RISKY = new Set(['lockout-risk', 'irreversible-until-reboot', 'breaks-docker']);
 
-export async function runTransaction(env: TransactionEnv, profile: Profile, stored: StoredPlan, opts: TransactionOptions): Promise<ApplyResultShape> {
-  const { plan, draft, step } = stored;
+export async function runTransaction(env: TransactionEnv, profile: Profile, spec: ChangeSpec, opts: TransactionOptions): Promise<ApplyResultShape> {
+  const { plan, parts } = spec;
   const started = Date.now();
-  const experimentId = `${stamp(env.now()).replace(/[-:]/g, '').slice(0, 15)}-${step.id}-${randomBytes(2).toString('hex')}`;
+  const experimentId = `${stamp(env.now()).replace(/[-:]/g, '').slice(0, 15)}-${spec.step}-${randomBytes(2).toString('hex')}`;
   const phases: ApplyResultShape['phases'] = [];
   let canaries: CanaryComparison[] = [];
   let rebootProof: ApplyResultShape['rebootProof'];
+  let extra: Partial<ApplyResultShape> = {};
   const result = (outcome: ApplyResultShape['outcome'], snapshot: Snapshot | null, checks: VerifyCheck[], error?: unknown): ApplyResultShape => ({
     experimentId,
-    step: step.id,
+    step: spec.step,
     outcome,
     snapshot: snapshot ? { id: snapshot.id, name: snapshot.name } : null,
     checks,
@@ -82,13 +109,15 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, stor
     durationMs: Date.now() - started,
     ...(canaries.length ? { canaries } : {}),
     ...(rebootProof ? { rebootProof } : {}),
+    ...extra,
   });
 
-  if (draft.nothingToDo) {
-    env.progress('done', 'Nothing to change: the VM already has this setting.');
+  const changing = parts.filter((p) => !p.draft.nothingToDo);
+  if (changing.length === 0) {
+    env.progress('done', parts.length > 1 ? 'Nothing to change: the VM already has every setting of the policy.' : 'Nothing to change: the VM already has this setting.');
     return result('nothing-to-do', null, []);
   }
-  const risky = (draft.warnings ?? []).filter((w) => RISKY.has(w.kind));
+  const risky = changing.flatMap((p) => p.draft.warnings ?? []).filter((w) => RISKY.has(w.kind));
   if (risky.length > 0 && !opts.confirmWarnings) {
     throw new HardenLabError('CONFIRMATION_REQUIRED', `This change needs your confirmation: ${risky.map((w) => w.message).join(' ')}`, { hint: 'Review the warnings, then confirm.' });
   }
@@ -124,113 +153,51 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, stor
   };
 
   const first = await env.context(await env.connections.target(profile), log('apply'));
-  let ctx = first;
+  const ctx = first;
 
-  // Before anything changes: the plan must still describe the VM, and the step's own preflight must pass.
-  await phase('probe', 'Checking that the plan still matches the VM.', async () => {
-    for (const f of draft.files) {
-      const now = await ctx.target.readFile(f.path, { elevate: true });
-      if (now !== f.before) {
-        throw new HardenLabError('PLAN_STALE', `${f.path} changed on the VM since the plan was made.`, { hint: 'Plan the step again to see the current difference.' });
-      }
-    }
-    if (step.preflight) await step.preflight(stored.facts, draft, ctx);
-  });
+  // Before anything changes: the plan must still describe the VM, and each step's own preflight must pass.
+  await phase('probe', 'Checking that the plan still matches the VM.', () => preflightParts(changing, ctx));
 
   const definitions = await env.canaries();
-  const runAll = async (phaseName: string, c: StepContext): Promise<CanaryResult[]> => {
-    const results = await runCanaries(definitions, { target: c.target, freshLogin: () => env.connections.freshLogin(profile), signal: c.signal });
-    for (const r of results) env.progress(phaseName, `Canary ${r.name}: ${r.ok ? 'passes' : 'FAILS'} (${r.evidence})`, r.ok ? 'info' : 'warn');
-    return results;
-  };
-  // A canary that passed before and fails right after may be a service still restarting: one more run a little later decides.
-  const settledRun = async (phaseName: string, c: StepContext): Promise<CanaryResult[]> => {
-    const first = await runAll(phaseName, c);
-    const regressed = first.filter((r) => !r.ok && baseline.find((b) => b.name === r.name)?.ok);
-    if (regressed.length === 0) return first;
-    env.progress(phaseName, `${regressed.map((r) => r.name).join(', ')} failed right after the change; running the canaries once more in ${SETTLE_MS / 1000} s (a service may still be restarting).`, 'warn');
-    await sleep(SETTLE_MS);
-    return runAll(phaseName, c);
-  };
-  const baseline = await phase('canaries', `Running ${definitions.length + 1} canar${definitions.length ? 'ies' : 'y'} before the change.`, async () => {
-    const results = await runAll('canaries', ctx);
-    const login = results[0]!;
-    // Without a working login before the change, the proof after it could never pass: refuse while nothing has changed.
-    if (!login.ok) throw new HardenLabError('CONNECT_FAILED', `A fresh login to ${profile.name} fails before any change, so the change could not be proved: ${login.evidence}`, { hint: 'Fix the login first (hardenlab canary run shows it), then apply again.' });
-    return results;
-  });
+  const canaryRun = canaryRunner(env, profile, definitions);
+  const baseline = await phase('canaries', `Running ${definitions.length + 1} canar${definitions.length ? 'ies' : 'y'} before the change.`, () => canaryRun.baseline(ctx));
   canaries = compareCanaries(baseline, null, definitions);
   for (const c of canaries.filter((x) => x.verdict === 'already-failing')) {
     env.progress('canaries', `Canary ${c.name} already fails before the change; it is reported and left out of the verdict.`, 'warn');
   }
 
-  const snapshot = await phase('snapshot', 'Taking a snapshot to come back to.', () =>
-    driver.takeSnapshot(vm, `hl-${step.id}-${stamp(env.now()).replace(/[TZ]/g, ' ').trim()}`.replace(/ /g, '_'), {
-      description: `Harden Lab: before "${step.title}" (experiment ${experimentId})`,
-      live: true,
-      onProgress: (p) => env.progress('snapshot', p.message, 'info', p.percent),
-    }),
-  );
-  await env.journal.append(profile.name, { type: 'intent', experimentId, at: env.now().toISOString(), profile: profile.name, step: step.id, plan, snapshot: { id: snapshot.id, name: snapshot.name } });
+  const snapshot =
+    spec.baseline ??
+    (await phase('snapshot', 'Taking a snapshot to come back to.', () =>
+      driver.takeSnapshot(vm, `hl-${spec.step}-${stamp(env.now()).replace(/[TZ]/g, ' ').trim()}`.replace(/ /g, '_'), {
+        description: `Harden Lab: before "${spec.title}" (experiment ${experimentId})`,
+        live: true,
+        onProgress: (p) => env.progress('snapshot', p.message, 'info', p.percent),
+      }),
+    ));
+  await env.journal.append(profile.name, { type: 'intent', experimentId, at: env.now().toISOString(), profile: profile.name, step: spec.step, plan, snapshot: { id: snapshot.id, name: snapshot.name } });
   env.journalChanged(profile.name);
 
   let checks: VerifyCheck[] = [];
   try {
-    await phase('apply', `Applying "${step.title}".`, () =>
-      withDeadline(step.applyTimeoutMs ?? env.defaultApplyTimeoutMs ?? 10 * 60_000, step.title, async () => {
-        if (step.apply) await step.apply(draft, ctx);
-        else await defaultApply(draft, ctx);
-      }),
-    );
-    if (draft.rebootRequired && !step.rebootsItself) {
-      await phase('reboot', 'Rebooting to take the change into use.', async () => {
-        await ctx.reboot();
-      });
-    }
-    // The verify is a new operation on the VM as it is now: its own facts, on the target after any reboot.
-    ctx = await env.context(first.current(), log('verify'));
-    checks = await phase('verify', 'Proving that the change took effect, the VM is still reachable and the canaries still pass.', async () => {
-      // The step's own checks first: a service it restarted (sshd, dockerd) has come back by the time the canaries run.
-      const own = await step.verify(draft, ctx);
-      const after = await settledRun('verify', ctx);
-      canaries = compareCanaries(baseline, after, definitions);
-      const all = [...own, ...canaryChecks(canaries)];
-      const failed = VerifyFailedError.from(all);
-      if (failed) throw failed;
-      return all;
-    });
-    if (opts.proveReboot) {
-      const held = checks;
-      checks = await phase('reboot-proof', 'Rebooting to prove that the change survives a boot.', async () => {
-        const bootIdBefore = await bootId(ctx.target);
-        await ctx.reboot();
-        ctx = await env.context(ctx.current(), log('reboot-proof'));
-        const bootIdAfter = await bootId(ctx.target);
-        const own = await step.verify(draft, ctx);
-        const again = await settledRun('reboot-proof', ctx);
-        canaries = withRebootRun(canaries, again);
-        const now = [
-          ...own.map((c) => (c.untilReboot && !c.ok ? { ...c, ok: true, evidence: `gone after the reboot, as planned (it holds only until a boot): ${c.evidence}` } : c)),
-          ...canaryChecks(canaries, 'afterReboot'),
-        ];
-        const heldNames = new Set(held.filter((c) => c.ok).map((c) => c.name));
-        const lost = now.filter((c) => !c.ok && heldNames.has(c.name));
-        const reasons = lost.length && step.explainRebootLoss ? await step.explainRebootLoss(lost, draft, ctx).catch((e: unknown) => [`(the reason could not be looked up: ${toErrorInfo(e).message})`]) : [];
-        rebootProof = { bootIdBefore, bootIdAfter, ok: lost.length === 0 && bootIdBefore !== bootIdAfter, lost: lost.map((c) => c.name), reasons };
-        const marked = now.map((c) => (lost.includes(c) ? { ...c, name: `${c.name} (after the reboot)`, evidence: `held before the reboot; after it: ${c.evidence}` } : c));
-        const failed = VerifyFailedError.from(marked, `Does not survive a reboot${reasons.length ? ` (${reasons.join('; ')})` : ''}`);
-        if (failed) throw failed;
-        return marked;
-      });
-    }
+    const proved = await applyAndProve(env, changing, { first, baseline, canaryRun, proveReboot: opts.proveReboot, phase, log, tagSteps: parts.length > 1 });
+    checks = proved.checks;
+    canaries = proved.canaries;
+    rebootProof = proved.rebootProof;
+    if (spec.afterVerified) extra = await spec.afterVerified(proved.ctx, snapshot);
   } catch (failure) {
-    const failedChecks = failure instanceof VerifyFailedError ? failure.checks : checks;
-    env.progress('revert', `Something failed (${toErrorInfo(failure).message}); restoring the snapshot "${snapshot.name}".`, 'warn');
+    if (failure instanceof ProofFailed) {
+      canaries = failure.canaries;
+      rebootProof = failure.rebootProof;
+    }
+    const cause = failure instanceof ProofFailed ? failure.failure : failure;
+    const failedChecks = cause instanceof VerifyFailedError ? cause.checks : checks;
+    env.progress('revert', `Something failed (${toErrorInfo(cause).message}); restoring the snapshot "${snapshot.name}".`, 'warn');
     try {
       const back = await phase('revert', `Restoring "${snapshot.name}".`, () =>
-        recover(env, profile, driver, vm, snapshot, { files: draft.files, prove: true, progress: (p, m, percent) => env.progress(p, m, 'info', percent) }),
+        recover(env, profile, driver, vm, snapshot, { files: changing.flatMap((p) => p.draft.files), prove: true, progress: (p, m, percent) => env.progress(p, m, 'info', percent) }),
       );
-      return await finish(result('reverted', snapshot, [...failedChecks, ...back.checks], failure), `The change was reverted: the VM is back at "${snapshot.name}".`, 'warn');
+      return await finish(result('reverted', snapshot, [...failedChecks, ...back.checks], cause), `The change was reverted: the VM is back at "${snapshot.name}".`, 'warn');
     } catch (revertError) {
       return await finish(
         result('revert-failed', snapshot, failedChecks, revertError),
@@ -239,11 +206,154 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, stor
       );
     }
   }
-  return finish(result('verified', snapshot, checks), `"${step.title}" is applied and verified.`, 'info');
+  return finish(result('verified', snapshot, checks), `"${spec.title}" is applied and verified.`, 'info');
 }
 
-async function bootId(target: Target): Promise<string> {
-  return (await target.readFile('/proc/sys/kernel/random/boot_id'))?.trim() ?? '';
+/** The plan still describes the VM (every file as it was previewed), and every step's own preflight passes. */
+export async function preflightParts(parts: readonly ChangePart[], ctx: StepContext): Promise<void> {
+  for (const { draft, step, facts } of parts) {
+    for (const f of draft.files) {
+      const now = await ctx.target.readFile(f.path, { elevate: true });
+      if (now !== f.before) {
+        throw new HardenLabError('PLAN_STALE', `${f.path} changed on the VM since the plan was made.`, { hint: 'Plan the step again to see the current difference.' });
+      }
+    }
+    if (step.preflight) await step.preflight(facts, draft, ctx);
+  }
+}
+
+export interface CanaryRunner {
+  /** The run before the change; a failing login refuses the change while nothing has changed. */
+  baseline(c: StepContext): Promise<CanaryResult[]>;
+  /** A run after the change; one that regressed gets a second run a little later. */
+  settled(phaseName: string, c: StepContext, before: readonly CanaryResult[]): Promise<CanaryResult[]>;
+  definitions: Canary[];
+}
+
+export function canaryRunner(env: TransactionEnv, profile: Profile, definitions: Canary[]): CanaryRunner {
+  const runAll = async (phaseName: string, c: StepContext): Promise<CanaryResult[]> => {
+    const results = await runCanaries(definitions, { target: c.target, freshLogin: () => env.connections.freshLogin(profile), signal: c.signal });
+    for (const r of results) env.progress(phaseName, `Canary ${r.name}: ${r.ok ? 'passes' : 'FAILS'} (${r.evidence})`, r.ok ? 'info' : 'warn');
+    return results;
+  };
+  return {
+    definitions,
+    async baseline(c) {
+      const results = await runAll('canaries', c);
+      const login = results[0]!;
+      // Without a working login before the change, the proof after it could never pass.
+      if (!login.ok) throw new HardenLabError('CONNECT_FAILED', `A fresh login to ${profile.name} fails before any change, so the change could not be proved: ${login.evidence}`, { hint: 'Fix the login first (hardenlab canary run shows it), then apply again.' });
+      return results;
+    },
+    // A canary that passed before and fails right after may be a service still restarting: one more run a little later decides.
+    async settled(phaseName, c, before) {
+      const first = await runAll(phaseName, c);
+      const regressed = first.filter((r) => !r.ok && before.find((b) => b.name === r.name)?.ok);
+      if (regressed.length === 0) return first;
+      env.progress(phaseName, `${regressed.map((r) => r.name).join(', ')} failed right after the change; running the canaries once more in ${SETTLE_MS / 1000} s (a service may still be restarting).`, 'warn');
+      await sleep(SETTLE_MS);
+      return runAll(phaseName, c);
+    },
+  };
+}
+
+/** A failure of applyAndProve, with the canaries and the reboot proof as far as they got. */
+export class ProofFailed extends Error {
+  constructor(
+    readonly failure: unknown,
+    readonly canaries: CanaryComparison[],
+    readonly rebootProof: ApplyResultShape['rebootProof'],
+  ) {
+    super(toErrorInfo(failure).message);
+  }
+}
+
+interface ProveEnv {
+  first: StepContext & { current(): Target };
+  baseline: CanaryResult[];
+  canaryRun: CanaryRunner;
+  proveReboot: boolean;
+  phase<T>(name: PhaseName, message: string, fn: () => Promise<T>): Promise<T>;
+  log(phaseName: string): (m: string) => void;
+  /** Several steps: each check says whose it is. */
+  tagSteps: boolean;
+}
+
+/**
+ * apply (+ reboot) -> verify (+ canaries) [-> reboot proof], for every part
+ * in order. Throws ProofFailed when anything fails; the caller reverts.
+ */
+export async function applyAndProve(env: TransactionEnv, parts: readonly ChangePart[], p: ProveEnv): Promise<{ checks: VerifyCheck[]; canaries: CanaryComparison[]; rebootProof?: ApplyResultShape['rebootProof']; ctx: StepContext & { current(): Target } }> {
+  const { first, baseline, canaryRun, phase, log } = p;
+  const definitions = canaryRun.definitions;
+  let ctx = first;
+  let canaries = compareCanaries(baseline, null, definitions);
+  let rebootProof: ApplyResultShape['rebootProof'];
+  const tag = (step: string, list: VerifyCheck[]) => (p.tagSteps ? list.map((c) => ({ ...c, step })) : list);
+  const verifyAll = async (c: StepContext) => {
+    const out: VerifyCheck[] = [];
+    for (const part of parts) out.push(...tag(part.step.id, await part.step.verify(part.draft, c)));
+    return out;
+  };
+  try {
+    for (const part of parts) {
+      const { step, draft } = part;
+      await phase('apply', `Applying "${step.title}".`, () =>
+        withDeadline(step.applyTimeoutMs ?? env.defaultApplyTimeoutMs ?? 10 * 60_000, step.title, async () => {
+          if (step.apply) await step.apply(draft, ctx);
+          else await defaultApply(draft, ctx);
+        }),
+      );
+    }
+    if (parts.some((x) => x.draft.rebootRequired && !x.step.rebootsItself)) {
+      await phase('reboot', 'Rebooting to take the change into use.', async () => {
+        await ctx.reboot();
+      });
+    }
+    // The verify is a new operation on the VM as it is now: its own facts, on the target after any reboot.
+    ctx = await env.context(first.current(), log('verify'));
+    let checks = await phase('verify', 'Proving that the change took effect, the VM is still reachable and the canaries still pass.', async () => {
+      // The steps' own checks first: a service a step restarted (sshd, dockerd) has come back by the time the canaries run.
+      const own = await verifyAll(ctx);
+      const after = await canaryRun.settled('verify', ctx, baseline);
+      canaries = compareCanaries(baseline, after, definitions);
+      const all = [...own, ...canaryChecks(canaries)];
+      const failed = VerifyFailedError.from(all);
+      if (failed) throw failed;
+      return all;
+    });
+    if (p.proveReboot) {
+      const held = checks;
+      checks = await phase('reboot-proof', 'Rebooting to prove that the change survives a boot.', async () => {
+        const bootIdBefore = await readBootId(ctx.target);
+        await ctx.reboot();
+        ctx = await env.context(ctx.current(), log('reboot-proof'));
+        const bootIdAfter = await readBootId(ctx.target);
+        const own = await verifyAll(ctx);
+        const again = await canaryRun.settled('reboot-proof', ctx, baseline);
+        canaries = withRebootRun(canaries, again);
+        const now = [
+          ...own.map((c) => (c.untilReboot && !c.ok ? { ...c, ok: true, evidence: `gone after the reboot, as planned (it holds only until a boot): ${c.evidence}` } : c)),
+          ...canaryChecks(canaries, 'afterReboot'),
+        ];
+        const heldNames = new Set(held.filter((c) => c.ok).map((c) => `${c.step ?? ''}\0${c.name}`));
+        const lost = now.filter((c) => !c.ok && heldNames.has(`${c.step ?? ''}\0${c.name}`));
+        const reasons: string[] = [];
+        for (const part of parts) {
+          const mine = lost.filter((c) => !p.tagSteps || c.step === part.step.id);
+          if (mine.length && part.step.explainRebootLoss) reasons.push(...(await part.step.explainRebootLoss(mine, part.draft, ctx).catch((e: unknown) => [`(the reason could not be looked up: ${toErrorInfo(e).message})`])));
+        }
+        rebootProof = { bootIdBefore, bootIdAfter, ok: lost.length === 0 && bootIdBefore !== bootIdAfter, lost: lost.map((c) => c.name), reasons };
+        const marked = now.map((c) => (lost.includes(c) ? { ...c, name: `${c.name} (after the reboot)`, evidence: `held before the reboot; after it: ${c.evidence}` } : c));
+        const failed = VerifyFailedError.from(marked, `Does not survive a reboot${reasons.length ? ` (${reasons.join('; ')})` : ''}`);
+        if (failed) throw failed;
+        return marked;
+      });
+    }
+    return { checks, canaries, ...(rebootProof ? { rebootProof } : {}), ctx };
+  } catch (e) {
+    throw new ProofFailed(e, canaries, rebootProof);
+  }
 }
 
 async function withDeadline<T>(ms: number, what: string, fn: () => Promise<T>): Promise<T> {

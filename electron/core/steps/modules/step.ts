@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { explainInvalidName } from '../../../../shared/names';
 import type { AuditCheckDraft, StepDefinition, VerifyCheck } from '../../engine/step';
 import type { TargetProbeItem } from '../../engine/target';
-import { RECOMMENDED_NAMES, canonicalModule } from './catalog';
+import { RECOMMENDED_MODULES, RECOMMENDED_NAMES, canonicalModule, isContainerModule } from './catalog';
 import { dryRunBlocks, isBuiltin, parseDryRun, parseProcModules } from './parse';
 import { chooseModules, inUse, planModules, type ModulesData, type ModulesFacts, type ModulesOptions } from './plan';
 import { lookupModules, MODULES_FACTS, probeModules } from './probe';
@@ -62,6 +62,11 @@ export const modulesStep: StepDefinition<ModulesFacts, ModulesOptions, ModulesDa
     installKmod: { label: 'Install kmod where modprobe is busybox', help: 'Busybox modprobe (Alpine) ignores install lines; kmod honours them.' },
   }),
   // update-initramfs under software emulation takes minutes.
+  settings: {
+    known: RECOMMENDED_MODULES.map((m) => ({ id: m.name, why: `Block ${m.name}: ${m.why}.` })),
+    explain: (id) => explainInvalidName('module', id) ?? (isContainerModule(id) ? `"${id}" is a module containers need; the modules step never blocks it.` : null),
+    select: (o, ids) => ({ ...o, modules: [...ids] }),
+  },
   applyTimeoutMs: 20 * 60_000,
   // The block list lives in modprobe.d and the initramfs, both read at boot: the reboot proof shows a module stays out.
   proveRebootByDefault: true,

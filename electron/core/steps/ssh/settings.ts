@@ -30,6 +30,14 @@ export const sshOptions = z
     rootLogin: z.enum(['no', 'prohibit-password']).default('no'),
     /** Also tighten the rest: fewer auth tries, shorter grace time, no agent/TCP forwarding, idle timeout. */
     stronger: z.boolean().default(false),
+    /** Only these settings (ids of SSHD_SETTINGS); empty: every setting the options above choose. A policy's settings land here. */
+    settings: z
+      .array(z.string().max(80))
+      .max(32)
+      .default([])
+      .superRefine((ids, ctx) => {
+        for (const id of ids) if (!SSHD_SETTINGS.some((s) => s.id === id)) ctx.addIssue({ code: 'custom', message: `"${id.slice(0, 60)}" is not an sshd setting of this step (known: ${SSHD_SETTINGS.map((s) => s.id).join(', ')}).` });
+      }),
   })
   .strict();
 export type SshOptions = z.infer<typeof sshOptions>;
@@ -77,7 +85,14 @@ export const SSHD_SETTINGS: readonly SshdSetting[] = [
 ];
 
 export function settingsFor(o: SshOptions): SshdSetting[] {
-  return SSHD_SETTINGS.filter((s) => s.only === undefined || (s.only === 'stronger' && o.stronger));
+  const chosen = o.settings ?? [];
+  return SSHD_SETTINGS.filter((s) => (s.only === undefined || (s.only === 'stronger' && o.stronger)) && (chosen.length === 0 || chosen.includes(s.id)));
+}
+
+/** The options that write exactly these settings ("stronger" turned on when one of them needs it). */
+export function selectSettings(o: SshOptions, ids: readonly string[]): SshOptions {
+  const needsStronger = SSHD_SETTINGS.some((s) => ids.includes(s.id) && s.only === 'stronger');
+  return { ...o, stronger: o.stronger || needsStronger, settings: [...ids] };
 }
 
 export function settingFor(keyword: string): SshdSetting | undefined {

@@ -2,7 +2,7 @@ import { HardenLabError } from '../../errors';
 import { parseReadGlobs, readGlobsCommand } from '../../facts/files';
 import { answer, defineFact } from '../../facts/provider';
 import type { AuditCheckDraft, StepContext, StepDefinition, StepPlanDraft, VerifyCheck } from '../../engine/step';
-import { AUDITED_OPTIONS, desiredSettings, holds, settingFor, settingsFor, sshOptions, wanted, type SshOptions } from './settings';
+import { AUDITED_OPTIONS, desiredSettings, holds, selectSettings, settingFor, settingsFor, SSHD_SETTINGS, sshOptions, wanted, type SshOptions } from './settings';
 import { canonicalKey, canonicalValue, includePatterns, ourDirectives, parseSshdT, planSshdEdit, type DesiredSetting, type SshdFile } from './sshd-config';
 import { optionFieldsFrom } from '../option-fields';
 
@@ -93,7 +93,13 @@ export const sshStep: StepDefinition<SshFacts, SshOptions, SshData> = {
   optionFields: optionFieldsFrom(sshOptions, {
     rootLogin: { label: 'Root login', choices: { no: 'Never (the guide)', 'prohibit-password': 'Only with a key' } },
     stronger: { label: 'Stronger settings', help: `Also ${strongerOnly()}. Not audited: each stops something some hosts rely on.` },
+    settings: { label: 'Only these settings', help: `Leave empty for all that the options above choose. Known: ${SSHD_SETTINGS.map((x) => x.id).join(', ')}.` },
   }),
+  settings: {
+    known: SSHD_SETTINGS.map((x) => ({ id: x.id, why: `${x.keyword} ${typeof x.value === 'string' ? x.value : x.value(AUDITED_OPTIONS)}: ${x.why}` })),
+    explain: (id) => (SSHD_SETTINGS.some((x) => x.id === id) ? null : `"${id.slice(0, 60)}" is not an sshd setting of the ssh step (known: ${SSHD_SETTINGS.map((x) => x.id).join(', ')}).`),
+    select: selectSettings,
+  },
   applyTimeoutMs: 2 * 60_000,
 
   facts: [sshdState],

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { explainInvalidName } from '../../../../shared/names';
 import type { AuditCheckDraft, StepDefinition, VerifyCheck } from '../../engine/step';
-import { ALL_SETTINGS } from './catalog';
+import { ALL_SETTINGS, settingFor } from './catalog';
 import { normalizeValue } from './parse';
 import { desiredValue, planSysctl, satisfied, type SysctlData, type SysctlFacts, type SysctlOptions } from './plan';
 import { probeSysctl, readSysctls, SYSCTL_FACTS, sysctlState } from './probe';
@@ -66,6 +66,11 @@ export const sysctlStep: StepDefinition<SysctlFacts, SysctlOptions, SysctlData> 
     extra: { label: 'Other keys', help: 'key=value, e.g. kernel.panic_on_oops=1 (whole numbers only; the key must exist on the VM).', as: 'string-list' },
     restrictUserNamespaces: { label: 'No user namespaces for unprivileged users', help: 'kernel.unprivileged_userns_clone = 0 (Debian). Breaks rootless Docker and Podman.' },
   }),
+  settings: {
+    known: ALL_SETTINGS.map((x) => ({ id: x.key, why: `${x.key} = ${x.value}: ${x.why}` })),
+    explain: (id) => (settingFor(id) ? null : `"${id.slice(0, 80)}" is not a sysctl setting of this step (a policy names the step's own settings; other keys go in its "extra" option).`),
+    select: (o, ids) => ({ ...o, keys: [...ids] }),
+  },
   applyTimeoutMs: 2 * 60_000,
   // The values live in a sysctl.d file that systemd-sysctl reads at boot: the reboot proof is what shows they come back.
   proveRebootByDefault: true,
