@@ -3,6 +3,7 @@ import type { ChannelName, EventName } from './channels';
 import { ProfileNameSchema, ProfileSchema } from './profile';
 import { NAME_PATTERNS } from './names';
 import { CanaryResultSchema, CanarySchema } from './canary';
+import { BisectionSchema, PolicyDetailSchema, PolicySchema, TrialComparisonSchema, TrialPlanSchema, UnitSchema } from './policy';
 import {
   ApplyResultSchema,
   AuditReportSchema,
@@ -37,6 +38,7 @@ const SnapshotRef = z.string().min(1).max(200);
 const StepId = z.string().regex(NAME_PATTERNS.step, 'Unknown step id.');
 const TerminalId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const Secret = z.string().max(4096);
+const PolicyName = z.string().regex(NAME_PATTERNS.policy, 'Policy names use lower-case letters, digits and dash (at most 40).');
 
 function ch<Req extends z.ZodType, Res extends z.ZodType>(req: Req, res: Res) {
   return { req, res };
@@ -163,6 +165,35 @@ export const contract = {
   'canaries.run': ch(
     z.object({ profile: ProfileNameSchema, names: z.array(z.string().max(100)).max(100).optional(), opId: OpId.optional() }).strict(),
     z.object({ profile: z.string(), at: z.string(), results: z.array(CanaryResultSchema) }),
+  ),
+
+  /** Policies: whole baselines as data (the built-in ones and the operator's). */
+  'policies.list': ch(Empty, z.object({ policies: z.array(z.object({ policy: PolicySchema, builtIn: z.boolean(), units: z.array(z.string()) })) })),
+  'policies.show': ch(z.object({ name: PolicyName }).strict(), PolicyDetailSchema),
+  /** Saves a tailored policy (parsed and checked against the steps; a built-in name is refused). */
+  'policies.save': ch(z.object({ policy: z.unknown(), replace: z.boolean().default(false) }).strict(), z.object({ policy: PolicySchema, changed: z.boolean() })),
+  /** A policy file's text, JSON or YAML. */
+  'policies.import': ch(z.object({ text: z.string().max(256 * 1024), replace: z.boolean().default(false) }).strict(), z.object({ policy: PolicySchema, changed: z.boolean() })),
+  'policies.export': ch(z.object({ name: PolicyName, format: z.enum(['json', 'yaml']).default('yaml') }).strict(), z.object({ fileName: z.string(), content: z.string(), mime: z.string() })),
+  'policies.remove': ch(z.object({ name: PolicyName }).strict(), z.object({ removed: z.boolean() })),
+
+  /** The combined preview of a whole policy; `from` restores that snapshot first and starts from it. */
+  'trials.plan': ch(
+    z.object({ profile: ProfileNameSchema, policy: PolicyName, without: z.array(UnitSchema).max(200).default([]), from: SnapshotRef.optional(), opId: OpId.optional() }).strict(),
+    z.object({ plan: TrialPlanSchema }),
+  ),
+  'trials.run': ch(
+    z.object({ profile: ProfileNameSchema, planId: z.string().min(1).max(100), confirmWarnings: z.boolean().default(false), proveReboot: z.boolean().default(false), opId: OpId.optional() }).strict(),
+    z.object({ result: ApplyResultSchema }),
+  ),
+  /** Finds the culprit of a failed trial (the last one when no id is given); the VM ends at the trial's baseline. */
+  'trials.bisect': ch(
+    z.object({ profile: ProfileNameSchema, experimentId: z.string().max(100).optional(), proveReboot: z.boolean().default(false), opId: OpId.optional() }).strict(),
+    z.object({ bisection: BisectionSchema }),
+  ),
+  'trials.compare': ch(
+    z.object({ profile: ProfileNameSchema, experimentIds: z.array(z.string().max(100)).min(2).max(8), format: z.enum(['json', 'markdown', 'html']).default('json') }).strict(),
+    z.object({ comparison: TrialComparisonSchema, report: z.object({ fileName: z.string(), content: z.string(), mime: z.string() }).optional() }),
   ),
 
   'lab.list': ch(Empty, z.object({ labs: z.array(LabInfoSchema) })),

@@ -171,6 +171,36 @@ export const TrialInfoSchema = z.object({
 });
 export type TrialInfo = z.infer<typeof TrialInfoSchema>;
 
+export const BisectionRoundSchema = z.object({
+  round: z.number().int(),
+  tried: z.array(z.string()),
+  outcome: z.enum(['broke', 'held']),
+  /** What failed (checks, canaries), when it broke. */
+  failed: z.array(z.string()),
+  durationMs: z.number(),
+});
+export type BisectionRound = z.infer<typeof BisectionRoundSchema>;
+
+export const BisectionSchema = z.object({
+  experimentId: z.string(),
+  policy: z.object({ name: z.string(), version: z.number().int(), title: z.string() }),
+  baseline: SnapshotIdName,
+  /** The units bisected (N). */
+  units: z.array(z.string()),
+  rounds: z.array(BisectionRoundSchema),
+  /** The smallest set found that breaks the trial on its own. */
+  culprit: z.array(z.string()),
+  /** True when no single unit breaks it alone: the culprit is a combination. */
+  combination: z.boolean(),
+  /** Rounds a single culprit among N takes at most: ceil(log2 N) + 1 (the confirmation). */
+  roundBound: z.number().int(),
+  /** The policy without the culprit, to run as a new trial. */
+  suggestion: z.object({ without: z.array(z.string()) }),
+  outcome: z.enum(['found', 'not-reproduced', 'cancelled']),
+  durationMs: z.number(),
+});
+export type BisectionShape = z.infer<typeof BisectionSchema>;
+
 export const ApplyOutcomeSchema = z.enum(['verified', 'reverted', 'revert-failed', 'nothing-to-do']);
 
 export const ApplyResultSchema = z.object({
@@ -198,6 +228,8 @@ export const ApplyResultSchema = z.object({
     .optional(),
   /** A trial of a whole policy (shared/policy.ts). */
   trial: TrialInfoSchema.optional(),
+  /** A bisection of a failed trial: its rounds and the culprit. */
+  bisection: BisectionSchema.optional(),
 });
 export type ApplyResultShape = z.infer<typeof ApplyResultSchema>;
 

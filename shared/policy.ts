@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApplyResultSchema, PlanSchema, PlanWarningSchema, TrialInfoSchema } from './domain';
 
-export { TrialInfoSchema, type TrialInfo } from './domain';
+export { BisectionRoundSchema, BisectionSchema, TrialInfoSchema, type BisectionRound, type BisectionShape, type TrialInfo } from './domain';
 import { nameSchema } from './names';
 
 /**
@@ -114,35 +114,6 @@ export type TrialPlanShape = z.infer<typeof TrialPlanSchema>;
 export const TrialResultSchema = ApplyResultSchema.extend({ trial: TrialInfoSchema });
 export type TrialResultShape = z.infer<typeof TrialResultSchema>;
 
-export const BisectionRoundSchema = z.object({
-  round: z.number().int(),
-  tried: z.array(z.string()),
-  outcome: z.enum(['broke', 'held']),
-  /** What failed (checks, canaries), when it broke. */
-  failed: z.array(z.string()),
-  durationMs: z.number(),
-});
-export type BisectionRound = z.infer<typeof BisectionRoundSchema>;
-
-export const BisectionSchema = z.object({
-  experimentId: z.string(),
-  policy: PolicyRef,
-  baseline: SnapshotRef,
-  /** The units bisected (N). */
-  units: z.array(z.string()),
-  rounds: z.array(BisectionRoundSchema),
-  /** The smallest set found that breaks the trial on its own. */
-  culprit: z.array(z.string()),
-  /** True when no single unit breaks it alone: the culprit is a combination. */
-  combination: z.boolean(),
-  /** Rounds a single culprit among N takes at most: ceil(log2 N) + 1 (the confirmation). */
-  roundBound: z.number().int(),
-  /** The policy without the culprit, to run as a new trial. */
-  suggestion: z.object({ without: z.array(z.string()) }),
-  outcome: z.enum(['found', 'not-reproduced', 'cancelled']),
-  durationMs: z.number(),
-});
-export type BisectionShape = z.infer<typeof BisectionSchema>;
 
 export const TrialComparisonSchema = z.object({
   baseline: SnapshotRef,

@@ -8,6 +8,8 @@ import { applyCommand, auditCommand, exportCommand, journalCommand, planCommand,
 import { execCommand, sshCheckCommand } from './commands/ssh';
 import { benchCommand } from './commands/bench';
 import { canaryCommand } from './commands/canary';
+import { policyCommand } from './commands/policy';
+import { trialCommand } from './commands/trial';
 import type { Command } from './commands/types';
 
 /**
@@ -35,6 +37,8 @@ export const COMMANDS: Command[] = [
   journalCommand,
   auditCommand,
   canaryCommand,
+  policyCommand,
+  trialCommand,
   exportCommand,
   doctorCommand,
   lazy('serve'),

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { CanaryStore } from '../canaries/store';
+import { PolicyStore } from '../policies/store';
 import { Engine } from '../engine/engine';
 import { Journal } from '../engine/journal';
 import { ManagedConnections } from '../engine/ssh-connections';
@@ -40,6 +41,7 @@ export interface CoreServices {
   operations: Operations;
   profiles: ProfileStore;
   canaries: CanaryStore;
+  policies: PolicyStore;
   sessionSecrets: MemorySecretStore;
   storedSecrets: EncryptedFileSecretStore | null;
   secrets: SecretStore;
@@ -77,14 +79,17 @@ export function createCore(opts: CoreOptions): Core {
   const engineConnections = new ManagedConnections(connections);
   const drivers = createDriverRegistry();
   const journal = new Journal(home);
+  const steps = opts.steps ?? ALL_STEPS;
+  const policies = new PolicyStore(home, steps);
   const engine = new Engine({
     profiles,
     connections: engineConnections,
     driverFor: (kind) => drivers.getDriver(kind),
     journal,
     events,
-    steps: opts.steps ?? ALL_STEPS,
+    steps,
     canaries,
+    policies,
   });
   const services: CoreServices = {
     door: opts.door,
@@ -94,6 +99,7 @@ export function createCore(opts: CoreOptions): Core {
     operations: new Operations(),
     profiles,
     canaries,
+    policies,
     sessionSecrets,
     storedSecrets,
     secrets,

@@ -4,6 +4,10 @@ import { HYPERVISOR_KIND_NAMES, type HypervisorKind } from '../../../shared/hype
 import { runDoctor } from '../doctor';
 import { HardenLabError, toErrorInfo } from '../errors';
 import { exportExperiment } from '../engine/report';
+import { comparisonHtml, comparisonMarkdown } from '../engine/comparison-report';
+import { compareTrials } from '../policies/compare';
+import { describePolicy } from '../policies/resolve';
+import { parsePolicyText, policyText } from '../policies/store';
 import type { HypervisorDriver, ProgressFn } from '../hypervisor/types';
 import { labDown, labUp, listLabs } from '../lab/index';
 import { parsePinnedHostKey } from '../ssh/host-key-verifier';
@@ -243,6 +247,44 @@ export function createHandlers(s: CoreServices): Handlers {
       return { removed: await s.canaries.remove(profile.name, req.name) };
     },
     'canaries.run': async (req) => withOp(req.opId, async (signal) => s.engine.runCanaries(req.profile, req.names, { ...(req.opId ? { opId: req.opId } : {}), signal })),
+
+    'policies.list': async () => ({ policies: (await s.policies.list()).map(({ policy, builtIn }) => ({ policy, builtIn, units: describePolicy(policy, s.engine.stepDefinitions(), builtIn).units })) }),
+    'policies.show': async (req) => {
+      const { policy, builtIn } = await s.policies.get(req.name);
+      return describePolicy(policy, s.engine.stepDefinitions(), builtIn);
+    },
+    'policies.save': async (req) => s.policies.save(req.policy, { replace: req.replace }),
+    'policies.import': async (req) => s.policies.save(parsePolicyText(req.text), { replace: req.replace }),
+    'policies.export': async (req) => {
+      const { policy } = await s.policies.get(req.name);
+      return { fileName: `${policy.name}-v${policy.version}.${req.format === 'json' ? 'json' : 'yaml'}`, content: policyText(policy, req.format), mime: req.format === 'json' ? 'application/json' : 'application/yaml' };
+    },
+    'policies.remove': async (req) => ({ removed: await s.policies.remove(req.name) }),
+
+    'trials.plan': async (req) =>
+      withOp(req.opId, async (signal) => ({
+        plan: await s.engine.trials.plan(req.profile, req.policy, { without: req.without, ...(req.from ? { from: req.from } : {}), ...(req.opId ? { opId: req.opId } : {}), signal }),
+      })),
+    'trials.run': async (req) =>
+      withOp(req.opId, async (signal) => ({
+        result: await s.engine.trials.run(req.profile, req.planId, { confirmWarnings: req.confirmWarnings, proveReboot: req.proveReboot, ...(req.opId ? { opId: req.opId } : {}), signal }),
+      })),
+    'trials.bisect': async (req) =>
+      withOp(req.opId, async (signal) => ({
+        bisection: await s.engine.trials.bisect(req.profile, req.experimentId, { proveReboot: req.proveReboot, ...(req.opId ? { opId: req.opId } : {}), signal }),
+      })),
+    'trials.compare': async (req) => {
+      const profile = await s.profiles.get(req.profile);
+      const comparison = compareTrials((await s.journal.read(profile.name)).experiments, req.experimentIds);
+      const base = `hardenlab-${profile.name}-trials`;
+      const report =
+        req.format === 'markdown'
+          ? { fileName: `${base}.md`, content: comparisonMarkdown(comparison), mime: 'text/markdown' }
+          : req.format === 'html'
+            ? { fileName: `${base}.html`, content: comparisonHtml(comparison), mime: 'text/html' }
+            : undefined;
+      return { comparison, ...(report ? { report } : {}) };
+    },
 
     'lab.list': async () => ({ labs: (await listLabs({ home: s.home })).map(labInfo).filter((x): x is LabInfoShape => x !== null) }),
     'lab.up': async (req) =>

@@ -8,6 +8,7 @@ import { EventBus } from '../events';
 import { HardenLabError } from '../errors';
 import type { HypervisorDriver, Snapshot } from '../hypervisor/types';
 import { ProfileStore } from '../profiles';
+import { PolicyStore } from '../policies/store';
 import { CanaryStore } from '../canaries/store';
 import { Engine } from './engine';
 import { Journal, foldRecords } from './journal';
@@ -176,6 +177,7 @@ beforeEach(async () => {
     events: (events = new EventBus()),
     steps: [testStep(behaviour)],
     canaries: new CanaryStore(home),
+    policies: new PolicyStore(home, [testStep(behaviour)]),
   });
 });
 

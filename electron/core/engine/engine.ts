@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Canary, CanaryResult } from '../../../shared/canary';
+import { LOGIN_CANARY, type Canary, type CanaryResult } from '../../../shared/canary';
 import type { ApplyResultShape, AuditReportShape, ExperimentShape, PlanShape, SnapshotShape, StepInfo } from '../../../shared/domain';
 import { unifiedDiff } from '../../../shared/diff';
 import type { HypervisorKind } from '../../../shared/hypervisor-kinds';
@@ -15,13 +15,14 @@ import type { ProfileStore } from '../profiles';
 import { auditChecks, auditScore } from './audit';
 import { cancellable } from './cancel';
 import type { Journal } from './journal';
-import { PlanStore } from './plan-store';
+import { PlanStore, type StoredPlan } from './plan-store';
 import { withProfileLock } from './profile-lock';
 import { rebootAndWait } from './reboot';
 import { recover } from './recovery';
 import type { AnyStep, StepContext } from './step';
 import type { Connections, Target } from './target';
 import { runTransaction, singleStep, type TransactionEnv } from './transaction';
+import { Trials, type TrialDeps } from './trial';
 
 export { defaultApply } from './default-apply';
 
@@ -40,6 +41,8 @@ export interface EngineDeps {
   steps: readonly AnyStep[];
   /** The canaries kept with each profile (canaries/store.ts). */
   canaries: { list(profile: string): Promise<Canary[]> };
+  /** The policies a trial runs (policies/store.ts). */
+  policies: TrialDeps['policies'];
   now?: () => Date;
   /** How long a restored VM may take to answer SSH again. */
   reconnectDeadlineMs?: number;
@@ -57,8 +60,20 @@ export class Engine {
   private readonly distros = new WeakMap<Target, DistroAdapter>();
   private readonly now: () => Date;
 
+  /** Trials of whole policies and their bisection (trial.ts). */
+  readonly trials: Trials;
+
   constructor(private readonly deps: EngineDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.trials = new Trials({ engine: this, steps: deps.steps, policies: deps.policies, profiles: deps.profiles, journal: deps.journal, now: this.now });
+  }
+
+  connectionsTarget(profile: Profile, signal?: AbortSignal): Promise<Target> {
+    return this.deps.connections.target(profile, signal ? { signal } : {});
+  }
+
+  journalChanged(profile: string): void {
+    this.deps.events.emit('journal.changed', { profile });
   }
 
   listSteps(): StepInfo[] {
@@ -67,13 +82,17 @@ export class Engine {
       .map((s) => ({ id: s.id, title: s.title, summary: s.summary, why: s.why, readOnly: s.readOnly, guideOrder: s.guideOrder, options: s.optionFields ?? [], proveRebootByDefault: s.proveRebootByDefault ?? false }));
   }
 
+  stepDefinitions(): readonly AnyStep[] {
+    return this.deps.steps;
+  }
+
   step(id: string): AnyStep {
     const s = this.deps.steps.find((x) => x.id === id);
     if (!s) throw new HardenLabError('BAD_INPUT', `There is no step "${id}".`, { hint: `Steps: ${this.deps.steps.map((x) => x.id).join(', ')}.` });
     return s;
   }
 
-  private progress(opId: string | undefined, phase: string, message: string, level: ProgressLevel = 'info', percent?: number): void {
+  progress(opId: string | undefined, phase: string, message: string, level: ProgressLevel = 'info', percent?: number): void {
     emitProgress(this.deps.events, opId, phase, message, { level, at: this.now(), ...(percent !== undefined ? { percent } : {}) });
   }
 
@@ -88,7 +107,7 @@ export class Engine {
   }
 
   /** The context of one operation: the current target (a reboot replaces it), the distribution, and the operation's own facts. */
-  private async context(profile: Profile, target: Target, opts: RunOptions, log: (m: string) => void): Promise<StepContext & { current(): Target }> {
+  async context(profile: Profile, target: Target, opts: RunOptions, log: (m: string) => void): Promise<StepContext & { current(): Target }> {
     let current = target;
     const distro = await this.distro(target);
     return {
@@ -111,24 +130,19 @@ export class Engine {
     };
   }
 
-  async plan(profileName: string, stepId: string, rawOptions: Record<string, unknown> | undefined, opts: RunOptions = {}): Promise<PlanShape> {
-    const step = this.step(stepId);
+  /** A step's options parsed with its schema; bad ones are a BAD_INPUT error naming the step. */
+  parseOptions(step: AnyStep, rawOptions: Record<string, unknown> | undefined): Record<string, unknown> {
     const parsed = step.options.safeParse(rawOptions ?? {});
     if (!parsed.success) {
-      throw new HardenLabError('BAD_INPUT', `Invalid options for step ${stepId}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ')}`);
+      throw new HardenLabError('BAD_INPUT', `Invalid options for step ${step.id}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ')}`);
     }
-    const profile = await this.deps.profiles.get(profileName);
-    this.progress(opts.opId, 'probe', `Reading the current state of ${profile.name} for "${step.title}".`);
-    const target = await this.deps.connections.target(profile, opts.signal ? { signal: opts.signal } : {});
-    const ctx = await this.context(profile, target, opts, (m) => this.progress(opts.opId, 'probe', m));
-    const definitions = await this.deps.canaries.list(profile.name);
-    const { facts, draft, failing } = await cancellable(opts.signal, 'The preview', async () => {
-      const facts = await step.probe(ctx);
-      // The profile's own canaries, now (the login is proved at apply): the plan says which already fail.
-      const [draft, now] = await Promise.all([step.plan(facts, parsed.data, ctx), definitions.length ? runCanaries(definitions, { target, freshLogin: null, ...(opts.signal ? { signal: opts.signal } : {}) }) : []]);
-      return { facts, draft, failing: now.filter((r) => !r.ok) };
-    });
-    const canaryNotes = failing.map((r) => ({ kind: 'info' as const, message: `Canary "${r.name}" already fails (${r.evidence}): if it still fails before the change, it is reported and left out of the verdict.` }));
+    return parsed.data as Record<string, unknown>;
+  }
+
+  /** Probe and plan one step on an operation's context: the preview as shown, with what apply needs. */
+  async planStep(profile: Profile, step: AnyStep, options: Record<string, unknown>, ctx: StepContext): Promise<Omit<StoredPlan, 'createdAt' | 'profile'>> {
+    const facts = await step.probe(ctx);
+    const draft = await step.plan(facts, options, ctx);
     const plan: PlanShape = {
       id: `plan-${randomBytes(6).toString('hex')}`,
       step: step.id,
@@ -139,16 +153,41 @@ export class Engine {
       commands: draft.commands.map((c) => ({ argv: c.argv, elevated: c.elevated, why: c.why })),
       packages: draft.packages ?? { install: [], remove: [] },
       rebootRequired: draft.rebootRequired ?? false,
-      warnings: [...(draft.warnings ?? []), ...canaryNotes],
+      warnings: draft.warnings ?? [],
       nothingToDo: draft.nothingToDo,
-      options: parsed.data as Record<string, unknown>,
+      options,
       ...(draft.reports?.length ? { reports: draft.reports } : {}),
       proveRebootByDefault: step.proveRebootByDefault ?? false,
-      canaries: ['ssh-login', ...definitions.map((c) => c.name)],
+      canaries: [LOGIN_CANARY],
     };
-    this.plans.put({ plan, facts, draft, step, profile: profile.name });
-    this.progress(opts.opId, 'plan', draft.nothingToDo ? 'Nothing to change.' : draft.summary);
-    return plan;
+    return { plan, facts, draft, step };
+  }
+
+  /** The profile's own canaries run now, read-only (the login is proved at apply): notes for those that already fail. */
+  async canaryNotes(profile: Profile, target: Target, signal: AbortSignal | undefined): Promise<{ names: string[]; notes: PlanShape['warnings'] }> {
+    const definitions = await this.deps.canaries.list(profile.name);
+    const now = definitions.length ? await runCanaries(definitions, { target, freshLogin: null, ...(signal ? { signal } : {}) }) : [];
+    return {
+      names: [LOGIN_CANARY, ...definitions.map((c) => c.name)],
+      notes: now.filter((r) => !r.ok).map((r) => ({ kind: 'info' as const, message: `Canary "${r.name}" already fails (${r.evidence}): if it still fails before the change, it is reported and left out of the verdict.` })),
+    };
+  }
+
+  async plan(profileName: string, stepId: string, rawOptions: Record<string, unknown> | undefined, opts: RunOptions = {}): Promise<PlanShape> {
+    const step = this.step(stepId);
+    const options = this.parseOptions(step, rawOptions);
+    const profile = await this.deps.profiles.get(profileName);
+    this.progress(opts.opId, 'probe', `Reading the current state of ${profile.name} for "${step.title}".`);
+    const target = await this.deps.connections.target(profile, opts.signal ? { signal: opts.signal } : {});
+    const ctx = await this.context(profile, target, opts, (m) => this.progress(opts.opId, 'probe', m));
+    const stored = await cancellable(opts.signal, 'The preview', async () => {
+      // The plan and the canaries at once: the plan says which canaries already fail.
+      const [canaries, planned] = await Promise.all([this.canaryNotes(profile, target, opts.signal), this.planStep(profile, step, options, ctx)]);
+      return { ...planned, plan: { ...planned.plan, warnings: [...planned.plan.warnings, ...canaries.notes], canaries: canaries.names } };
+    });
+    this.plans.put({ ...stored, profile: profile.name });
+    this.progress(opts.opId, 'plan', stored.draft.nothingToDo ? 'Nothing to change.' : stored.draft.summary);
+    return stored.plan;
   }
 
   async apply(profileName: string, planId: string, opts: RunOptions & { confirmWarnings?: boolean; proveReboot?: boolean } = {}): Promise<ApplyResultShape> {
@@ -162,7 +201,7 @@ export class Engine {
     );
   }
 
-  private transactionEnv(profile: Profile, opts: RunOptions): TransactionEnv {
+  transactionEnv(profile: Profile, opts: RunOptions): TransactionEnv {
     return {
       connections: this.deps.connections,
       journal: this.deps.journal,
@@ -181,7 +220,7 @@ export class Engine {
   async runCanaries(profileName: string, names: readonly string[] | undefined, opts: RunOptions = {}): Promise<{ profile: string; at: string; results: CanaryResult[] }> {
     const profile = await this.deps.profiles.get(profileName);
     const all = await this.deps.canaries.list(profile.name);
-    const unknown = (names ?? []).filter((n) => n !== 'ssh-login' && !all.some((c) => c.name === n));
+    const unknown = (names ?? []).filter((n) => n !== LOGIN_CANARY && !all.some((c) => c.name === n));
     if (unknown.length) throw new HardenLabError('NOT_FOUND', `${profile.name} has no canary ${unknown.map((n) => `"${n.slice(0, 60)}"`).join(', ')}.`, { hint: 'List them with `hardenlab canary list`.' });
     const chosen = names?.length ? all.filter((c) => names.includes(c.name)) : all;
     this.progress(opts.opId, 'canaries', `Running ${chosen.length + 1} canar${chosen.length ? 'ies' : 'y'} on ${profile.name}.`);
@@ -243,7 +282,7 @@ export class Engine {
     });
   }
 
-  private async vmOf(profile: Profile): Promise<{ driver: HypervisorDriver; vm: string }> {
+  async vmOf(profile: Profile): Promise<{ driver: HypervisorDriver; vm: string }> {
     if (!profile.hypervisor) {
       throw new HardenLabError('NO_WAY_BACK', `The profile "${profile.name}" is not linked to a hypervisor VM, so it has no snapshots.`, { hint: 'Edit the profile and choose its VirtualBox or QEMU VM.' });
     }

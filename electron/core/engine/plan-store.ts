@@ -20,19 +20,19 @@ const PLAN_TTL_MS = 60 * 60_000;
  * apply, unless the apply was refused before anything changed
  * (shared/plan-kept.ts).
  */
-export class PlanStore {
-  private readonly plans = new Map<string, StoredPlan>();
+export class PlanStore<T extends { plan: { id: string }; profile: string; createdAt: number } = StoredPlan> {
+  private readonly plans = new Map<string, T>();
 
   constructor(private readonly clock: () => number = Date.now) {}
 
-  put(stored: Omit<StoredPlan, 'createdAt'>): void {
+  put(stored: Omit<T, 'createdAt'>): void {
     const now = this.clock();
-    this.plans.set(stored.plan.id, { ...stored, createdAt: now });
+    this.plans.set(stored.plan.id, { ...stored, createdAt: now } as T);
     for (const [k, v] of this.plans) if (now - v.createdAt > PLAN_TTL_MS) this.plans.delete(k);
   }
 
   /** The plan for an apply on this profile, or NOT_FOUND. */
-  get(planId: string, profile: string): StoredPlan {
+  get(planId: string, profile: string): T {
     const stored = this.plans.get(planId);
     if (!stored || stored.profile !== profile || this.clock() - stored.createdAt > PLAN_TTL_MS) {
       throw new HardenLabError('NOT_FOUND', 'That plan is unknown or has expired.', { hint: 'Plan the step again, review it, then apply.' });

@@ -126,16 +126,18 @@ export interface StepDefinition<F = unknown, O = Record<string, unknown>, D = un
    */
   explainRebootLoss?(lost: VerifyCheck[], draft: StepPlanDraft<D>, ctx: StepContext): Promise<string[]>;
   /** Steps made of settings (sysctl, modules, ssh): what a policy names one by one, and how to apply exactly some of them. */
-  settings?: StepSettings<O>;
+  settings?: StepSettings<O, D>;
 }
 
-export interface StepSettings<O> {
+export interface StepSettings<O, D = unknown> {
   /** The settings the step knows, with what each is for. */
   known: ReadonlyArray<{ id: string; why: string }>;
   /** Null when a policy may name this setting, otherwise why not (a policy is refused before anything runs). */
   explain(id: string): string | null;
   /** The options that apply exactly these settings (a trial leaves a step with none out altogether). */
   select(options: O, ids: readonly string[]): O;
+  /** The settings a plan of the step writes (what a bisection splits a whole step into). */
+  planned(draft: StepPlanDraft<D>): string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -71,6 +71,8 @@ export interface ChangeSpec {
   plan: PlanShape;
   /** A snapshot already taken of the VM as it is now (a trial from a baseline): no new one is taken. */
   baseline?: Snapshot;
+  /** What every result of this change carries (a trial's description), once the snapshot to come back to is known. */
+  info?(snapshot: Snapshot | null): Partial<ApplyResultShape>;
   /** Runs after everything was proved (a trial keeps its result as a snapshot); its result goes into the outcome. */
   afterVerified?(ctx: StepContext, snapshot: Snapshot): Promise<Partial<ApplyResultShape>>;
 }
@@ -97,7 +99,7 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, spec
   const phases: ApplyResultShape['phases'] = [];
   let canaries: CanaryComparison[] = [];
   let rebootProof: ApplyResultShape['rebootProof'];
-  let extra: Partial<ApplyResultShape> = {};
+  let extra: Partial<ApplyResultShape> = spec.info?.(null) ?? {};
   const result = (outcome: ApplyResultShape['outcome'], snapshot: Snapshot | null, checks: VerifyCheck[], error?: unknown): ApplyResultShape => ({
     experimentId,
     step: spec.step,
@@ -175,6 +177,7 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, spec
         onProgress: (p) => env.progress('snapshot', p.message, 'info', p.percent),
       }),
     ));
+  extra = spec.info?.(snapshot) ?? {};
   await env.journal.append(profile.name, { type: 'intent', experimentId, at: env.now().toISOString(), profile: profile.name, step: spec.step, plan, snapshot: { id: snapshot.id, name: snapshot.name } });
   env.journalChanged(profile.name);
 
@@ -184,7 +187,7 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, spec
     checks = proved.checks;
     canaries = proved.canaries;
     rebootProof = proved.rebootProof;
-    if (spec.afterVerified) extra = await spec.afterVerified(proved.ctx, snapshot);
+    if (spec.afterVerified) extra = { ...extra, ...(await spec.afterVerified(proved.ctx, snapshot)) };
   } catch (failure) {
     if (failure instanceof ProofFailed) {
       canaries = failure.canaries;

@@ -66,6 +66,7 @@ export const modulesStep: StepDefinition<ModulesFacts, ModulesOptions, ModulesDa
     known: RECOMMENDED_MODULES.map((m) => ({ id: m.name, why: `Block ${m.name}: ${m.why}.` })),
     explain: (id) => explainInvalidName('module', id) ?? (isContainerModule(id) ? `"${id}" is a module containers need; the modules step never blocks it.` : null),
     select: (o, ids) => ({ ...o, modules: [...ids] }),
+    planned: (draft) => [...(draft.data?.blocked ?? [])],
   },
   applyTimeoutMs: 20 * 60_000,
   // The block list lives in modprobe.d and the initramfs, both read at boot: the reboot proof shows a module stays out.

@@ -99,6 +99,7 @@ export const sshStep: StepDefinition<SshFacts, SshOptions, SshData> = {
     known: SSHD_SETTINGS.map((x) => ({ id: x.id, why: `${x.keyword} ${typeof x.value === 'string' ? x.value : x.value(AUDITED_OPTIONS)}: ${x.why}` })),
     explain: (id) => (SSHD_SETTINGS.some((x) => x.id === id) ? null : `"${id.slice(0, 60)}" is not an sshd setting of the ssh step (known: ${SSHD_SETTINGS.map((x) => x.id).join(', ')}).`),
     select: selectSettings,
+    planned: (draft) => (draft.data ? settingsFor(draft.data.options).map((x) => x.id) : []),
   },
   applyTimeoutMs: 2 * 60_000,
 

@@ -70,6 +70,7 @@ export const sysctlStep: StepDefinition<SysctlFacts, SysctlOptions, SysctlData> 
     known: ALL_SETTINGS.map((x) => ({ id: x.key, why: `${x.key} = ${x.value}: ${x.why}` })),
     explain: (id) => (settingFor(id) ? null : `"${id.slice(0, 80)}" is not a sysctl setting of this step (a policy names the step's own settings; other keys go in its "extra" option).`),
     select: (o, ids) => ({ ...o, keys: [...ids] }),
+    planned: (draft) => Object.keys(draft.data?.expected ?? {}).filter((k) => settingFor(k)),
   },
   applyTimeoutMs: 2 * 60_000,
   // The values live in a sysctl.d file that systemd-sysctl reads at boot: the reboot proof is what shows they come back.
