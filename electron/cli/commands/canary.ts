@@ -1,4 +1,4 @@
-import { describeCanary, type CanaryResult } from '../../../shared/canary';
+import { describeCanary, LOGIN_CANARY, type CanaryResult } from '../../../shared/canary';
 import { noExtraPositionals, parse, requireString } from '../args';
 import { EXIT, UsageError } from '../io';
 import type { Command } from './types';
@@ -133,7 +133,7 @@ export const canaryCommand: Command = {
         noExtraPositionals(positionals, 0, this.usage);
         const r = await ctx.invoke('canaries.list', { profile: requireString(values.profile, '--profile') });
         ctx.print(r, () =>
-          [`${'ssh-login'.padEnd(24)} login      a fresh SSH login with elevation (built in)`, ...r.canaries.map((c) => `${c.name.padEnd(24)} ${c.kind.padEnd(10)} ${describeCanary(c)}`)].join('\n'),
+          [`${LOGIN_CANARY.padEnd(24)} login      a fresh SSH login with elevation (built in)`, ...r.canaries.map((c) => `${c.name.padEnd(24)} ${c.kind.padEnd(10)} ${describeCanary(c)}`)].join('\n'),
         );
         return EXIT.OK;
       },

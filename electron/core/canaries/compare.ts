@@ -1,4 +1,4 @@
-import type { Canary, CanaryComparison, CanaryResult, CanaryVerdict } from '../../../shared/canary';
+import { LOGIN_CANARY, type Canary, type CanaryComparison, type CanaryResult, type CanaryVerdict } from '../../../shared/canary';
 import type { VerifyCheck } from '../engine/step';
 
 /**
@@ -35,7 +35,7 @@ export function withRebootRun(compared: readonly CanaryComparison[], afterReboot
   });
 }
 
-const LABEL = (name: string) => (name === 'ssh-login' ? 'The VM still accepts a fresh login with elevation' : `Canary "${name}" still passes`);
+const LABEL = (name: string) => (name === LOGIN_CANARY ? 'The VM still accepts a fresh login with elevation' : `Canary "${name}" still passes`);
 
 /** The verify checks the canaries contribute: every canary that counts, with its evidence before and after. */
 export function canaryChecks(compared: readonly CanaryComparison[], which: 'after' | 'afterReboot' = 'after'): VerifyCheck[] {

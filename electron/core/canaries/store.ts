@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CanarySchema, type Canary, type CanaryInput } from '../../../shared/canary';
+import { CANARY_KINDS, CanarySchema, type Canary, type CanaryInput } from '../../../shared/canary';
 import { explainInvalidName } from '../../../shared/names';
 import { writeFileAtomic } from '../atomic-file';
 import { HardenLabError } from '../errors';
@@ -21,8 +21,8 @@ export function explainCanaryIssues(error: z.ZodError): string {
 /** Parses one canary as every door receives it; a BAD_INPUT error says what is wrong. */
 export function parseCanary(input: unknown): Canary {
   const kind = (input as { kind?: unknown } | null)?.kind;
-  if (typeof kind === 'string' && !['command', 'tcp', 'http', 'service', 'container'].includes(kind)) {
-    throw new HardenLabError('BAD_INPUT', `There is no canary kind "${kind.slice(0, 40)}".`, { hint: 'Kinds: command, tcp, http, service, container.' });
+  if (typeof kind === 'string' && !(CANARY_KINDS as readonly string[]).includes(kind)) {
+    throw new HardenLabError('BAD_INPUT', `There is no canary kind "${kind.slice(0, 40)}".`, { hint: `Kinds: ${CANARY_KINDS.join(', ')}.` });
   }
   const parsed = CanarySchema.safeParse(input);
   if (!parsed.success) throw new HardenLabError('BAD_INPUT', `The canary is not valid: ${explainCanaryIssues(parsed.error)}`);

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { describeCanary } from '../../../../shared/canary';
+import { describeCanary, LOGIN_CANARY } from '../../../../shared/canary';
 import type { ErrorView } from '../../api/client';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBox } from '../../components/ErrorBox';
@@ -29,7 +29,7 @@ export function CanariesView() {
   }, [profile, load]);
   if (!profile) return <NoVm title="Canaries" />;
   const results = new Map((entry.lastRun?.results ?? []).map((r) => [r.name, r]));
-  const rows = [{ name: 'ssh-login', kind: 'login', what: 'a fresh SSH login with the profile’s credentials, then an elevated command (built in)', builtIn: true }, ...(entry.list ?? []).map((c) => ({ name: c.name, kind: c.kind, what: c.description ? `${describeCanary(c)} (${c.description})` : describeCanary(c), builtIn: false }))];
+  const rows = [{ name: LOGIN_CANARY, kind: 'login', what: 'a fresh SSH login with the profile’s credentials, then an elevated command (built in)', builtIn: true }, ...(entry.list ?? []).map((c) => ({ name: c.name, kind: c.kind, what: c.description ? `${describeCanary(c)} (${c.description})` : describeCanary(c), builtIn: false }))];
 
   return (
     <section className="view">
