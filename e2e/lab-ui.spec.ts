@@ -346,6 +346,98 @@ test('a canary added in the UI breaks under the sysctls: the before/after table 
   await expectCleanPage(app, problems);
 });
 
+test('trials: import a policy, see the combined preview, run it, find the culprit, run it without, and compare two trials', async () => {
+  test.setTimeout(40 * 60_000);
+  // A rootless tool as the lab user: it needs unprivileged user namespaces.
+  await runCli(['canary', 'add', 'rootless-tool', '--profile', LAB, '--', 'unshare', '--user', '--map-root-user', 'true'], server.home);
+  await app.keyboard.press('Alt+0');
+  await expect(app.getByRole('heading', { level: 1, name: 'Trials' })).toBeVisible();
+  await expect(app.getByRole('navigation', { name: 'Policies' })).toContainText('KSPP');
+
+  // A hostile policy file is refused with the reason; nothing is saved.
+  const importFile = app.getByLabel('Import a policy file');
+  const policy = (settings: string[]) =>
+    JSON.stringify({ name: 'e2e-userns', version: 1, title: 'Four sysctls', source: { name: 'e2e' }, steps: [{ step: 'sysctl', settings: settings.map((id) => ({ id })) }] });
+  await importFile.setInputFiles({ name: 'evil.json', mimeType: 'application/json', buffer: Buffer.from(policy(['kernel.kptr_restrict;reboot'])) });
+  await expect(app.getByRole('alert').filter({ hasText: 'evil.json was not imported' })).toContainText('not a valid setting name');
+  await importFile.setInputFiles({
+    name: 'four.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(policy(['kernel.kptr_restrict', 'kernel.dmesg_restrict', 'kernel.unprivileged_userns_clone', 'fs.protected_fifos'])),
+  });
+  await expect(app.getByRole('status').filter({ hasText: 'Imported “e2e-userns”.' })).toBeVisible();
+  await expect(app.getByRole('heading', { level: 2, name: 'Four sysctls' })).toBeVisible();
+  await expect(app.getByText('4 of 4 settings in the next trial.')).toBeVisible();
+
+  const trial = app.getByRole('region', { name: 'Trial' });
+  const preview = async () => {
+    await trial.getByRole('button', { name: /^Preview the trial( again)?$/ }).click();
+    await expect(trial.getByRole('region', { name: 'Trial preview' })).toBeVisible({ timeout: APPLY_MS });
+  };
+  const runIt = async () => {
+    await trial.getByRole('button', { name: 'Run the trial' }).click();
+    const confirm = app.getByRole('alertdialog', { name: /^Run the trial of/ });
+    if (await confirm.isVisible({ timeout: 2_000 }).catch(() => false)) await confirm.getByRole('button', { name: 'Run anyway' }).click();
+    const result = trial.getByRole('region', { name: 'Result' });
+    await expect(result).toBeVisible({ timeout: APPLY_MS });
+    return result;
+  };
+  await preview();
+  const combined = trial.getByRole('region', { name: 'Trial preview' });
+  await expect(combined).toContainText('1 step, 4 settings');
+  await expect(combined.getByRole('article', { name: /^Changes to \/etc\/sysctl\.d\// })).toContainText('kernel.unprivileged_userns_clone');
+  await expect(combined.getByLabel('Canaries that will run')).toContainText('rootless-tool');
+  await screenshot(app, 'trial-preview');
+  const failed = await runIt();
+  await expect(failed).toContainText('Reverted: the change did not hold');
+  await expect(failed.getByRole('table', { name: 'Canaries before and after' }).getByRole('row', { name: /rootless-tool/ })).toContainText('broke');
+
+  const bisection = trial.getByRole('region', { name: 'Bisection' });
+  await bisection.getByRole('button', { name: 'Find the culprit' }).click();
+  await expect(bisection.getByRole('status')).toContainText('The culprit: sysctl:kernel.unprivileged_userns_clone', { timeout: 3 * APPLY_MS });
+  const rounds = bisection.getByRole('table', { name: 'Bisection rounds' }).getByRole('row');
+  expect(await rounds.count()).toBeLessThanOrEqual(1 + Math.ceil(Math.log2(4)) + 2);
+  await bisection.scrollIntoViewIfNeeded();
+  await screenshot(app, 'trial-bisection');
+
+  // The suggestion: the same policy without the culprit, from the same baseline.
+  await bisection.getByRole('button', { name: 'Preview the policy without it' }).click();
+  await expect(trial.getByRole('region', { name: 'Trial preview' })).toContainText('3 settings', { timeout: APPLY_MS });
+  const first = await runIt();
+  await expect(first).toContainText('Applied and verified');
+  await expect(trial.getByRole('note').filter({ hasText: 'The result is kept as the snapshot' })).toContainText('trial-e2e-userns-');
+
+  // A second trial from the same baseline, tailored: dmesg_restrict switched off as well.
+  await app.getByRole('checkbox', { name: 'sysctl:kernel.dmesg_restrict' }).uncheck();
+  await preview();
+  await expect(trial.getByRole('region', { name: 'Trial preview' })).toContainText('2 settings');
+  await expect(await runIt()).toContainText('Applied and verified');
+
+  const list = app.getByRole('table', { name: 'Trials' });
+  await expect(list.getByRole('row')).toHaveCount(4, { timeout: 30_000 });
+  const picks = list.getByRole('checkbox');
+  await picks.nth(1).check();
+  await picks.nth(0).check();
+  await app.getByRole('button', { name: 'Compare 2' }).click();
+  const differ = app.getByRole('table', { name: 'Settings that differ' });
+  await expect(differ).toContainText('sysctl:kernel.dmesg_restrict');
+  await expect(app.getByRole('table', { name: 'Trials side by side' }).getByRole('row', { name: /Audit after/ })).toContainText(/\d+\/\d+ \(\d+%\).*\d+\/\d+ \(\d+%\)/);
+  await differ.scrollIntoViewIfNeeded();
+  await screenshot(app, 'trial-comparison');
+  const [md] = await Promise.all([app.waitForEvent('download'), app.getByRole('button', { name: 'Export Markdown' }).click()]);
+  expect(md.suggestedFilename()).toMatch(/trials\.md$/);
+
+  // One click to the other result: the older verified trial's snapshot.
+  await list.getByRole('button', { name: /^Switch the VM to trial-e2e-userns-/ }).last().click();
+  const dialog = app.getByRole('dialog', { name: `Revert ${LAB}` });
+  await dialog.getByRole('button', { name: /^Revert to “trial-e2e-userns-/ }).click();
+  await expect(dialog.getByText(/The VM is back at “trial-e2e-userns-/)).toBeVisible({ timeout: 180_000 });
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(connectionStatus('Connected')).toBeVisible({ timeout: 60_000 });
+  await runCli(['canary', 'remove', 'rootless-tool', '--profile', LAB], server.home);
+  await expectCleanPage(app, problems);
+});
+
 test('the journal lists the experiments with their outcomes', async () => {
   await app.keyboard.press('Alt+5');
   await expect(app.getByRole('heading', { level: 1, name: 'Journal' })).toBeVisible();

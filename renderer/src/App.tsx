@@ -18,6 +18,7 @@ import { SnapshotsView } from './views/SnapshotsView';
 import { JournalView } from './views/journal/JournalView';
 import { WalkthroughView } from './views/walkthrough/WalkthroughView';
 import { CanariesView } from './views/canaries/CanariesView';
+import { TrialsView } from './views/trials/TrialsView';
 import { TerminalDock } from './terminal/TerminalDock';
 
 // The terminal is not in this map: its dock stays mounted so shells survive view changes.
@@ -30,6 +31,7 @@ const VIEWS: Record<Exclude<ViewId, 'terminal'>, () => React.JSX.Element> = {
   connections: ConnectionsView,
   system: SystemView,
   canaries: CanariesView,
+  trials: TrialsView,
 };
 
 export function App() {

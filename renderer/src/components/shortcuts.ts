@@ -17,12 +17,13 @@ export const NAV_ITEMS: Array<{ id: ViewId; label: string; key: string }> = [
   { id: 'connections', label: 'Connections', key: '7' },
   { id: 'system', label: 'System check', key: '8' },
   { id: 'canaries', label: 'Canaries', key: '9' },
+  { id: 'trials', label: 'Trials', key: '0' },
 ];
 
 export const REVERT_SHORTCUT_LABEL = 'Ctrl+Shift+Z';
 
 export const SHORTCUTS: Array<{ keys: string; what: string }> = [
-  { keys: 'Alt+1 … Alt+9', what: 'Go to Dashboard, Walkthrough, Steps, Snapshots, Journal, Terminal, Connections, System check, Canaries' },
+  { keys: 'Alt+1 … Alt+9, Alt+0', what: 'Go to Dashboard, Walkthrough, Steps, Snapshots, Journal, Terminal, Connections, System check, Canaries, Trials' },
   { keys: REVERT_SHORTCUT_LABEL, what: 'Revert the VM to a snapshot (from anywhere, also inside a terminal)' },
   { keys: 'Ctrl+Shift+C', what: 'Copy the terminal selection' },
   { keys: 'Ctrl+Shift+V', what: 'Paste into the terminal' },

@@ -14,6 +14,7 @@ import { createTerminalsSlice } from './terminals';
 import { createUiSlice } from './ui';
 import { createWalkthroughSlice } from './walkthrough';
 import { createCanariesSlice } from './canaries';
+import { createTrialsSlice } from './trials';
 import type { AppState } from './types';
 
 /**
@@ -30,6 +31,7 @@ export type { StepRun } from './steps';
 export type { TerminalTab } from './terminals';
 export { runKey, emptyRun } from './steps';
 export { emptyCanaries } from './canaries';
+export { emptyTrialRun, type TrialRun, type PolicyListEntry } from './trials';
 export { runningOp } from './activity';
 
 export function createAppStore() {
@@ -48,6 +50,7 @@ export function createAppStore() {
     ...createUiSlice(...a),
     ...createWalkthroughSlice(...a),
     ...createCanariesSlice(...a),
+    ...createTrialsSlice(...a),
   }));
 }
 

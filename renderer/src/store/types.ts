@@ -14,6 +14,7 @@ import type { TerminalsSlice } from './terminals';
 import type { UiSlice } from './ui';
 import type { WalkthroughSlice } from './walkthrough';
 import type { CanariesSlice } from './canaries';
+import type { TrialsSlice } from './trials';
 
 export type AppState = AppSlice &
   ProfilesSlice &
@@ -28,7 +29,8 @@ export type AppState = AppSlice &
   TerminalsSlice &
   UiSlice &
   WalkthroughSlice &
-  CanariesSlice;
+  CanariesSlice &
+  TrialsSlice;
 
 export type Slice<T> = StateCreator<AppState, [], [], T>;
 
