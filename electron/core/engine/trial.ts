@@ -266,8 +266,9 @@ export class Trials {
               return { broke: false, failed: [] };
             } catch (e) {
               const cause = e instanceof ProofFailed ? e.failure : e;
-              const checks = (cause as { checks?: Array<{ name: string; ok: boolean }> }).checks;
-              const what = checks ? checks.filter((c) => !c.ok).map((c) => c.name) : [toErrorInfo(cause).message];
+              // A check's name says what should hold; its evidence says what was seen instead.
+              const checks = (cause as { checks?: Array<{ name: string; ok: boolean; evidence?: string }> }).checks;
+              const what = checks ? checks.filter((c) => !c.ok).map((c) => `${c.name}: no (${(c.evidence ?? '').slice(0, 160) || 'failed'})`) : [toErrorInfo(cause).message];
               say(`Round ${round}: it broke: ${what.join('; ')}.`, 'warn');
               return { broke: true, failed: what };
             }

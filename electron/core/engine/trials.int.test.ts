@@ -155,6 +155,17 @@ describe('policies and trials on the real lab VM', () => {
     expect(md.stdout).toMatch(/\| Audit after \| \d+\/\d+ \(\d+%\) \| \d+\/\d+ \(\d+%\) \|/);
     expect(md.stdout).toMatch(/\| ssh:ssh\.root-login \| - \| applied \|/);
 
+    // The trial's proven changes leave the lab as a whole: one playbook with every step's files.
+    const playbook = join(files, 'guide.yml');
+    const exported = await cli(['export', 'ansible', '--profile', 'lab', '--experiment', guide!.experimentId, '--output', playbook]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(playbook, 'utf8');
+    expect(text).toContain('/etc/ssh/sshd_config.d/00-hardenlab.conf');
+    expect(text).toContain('/etc/sysctl.d/99-zz-hardenlab.conf');
+    const syntax = await run('ansible-playbook', ['--syntax-check', '-i', 'localhost,', playbook], { timeoutMs: 120_000 });
+    expect(syntax.code, syntax.stderr + syntax.stdout).toBe(0);
+
     const { engine } = core().services;
     await engine.restoreSnapshot('lab', kspp!.trial!.resultSnapshot!.name);
     expect(await permitRootLogin()).not.toBe('no');

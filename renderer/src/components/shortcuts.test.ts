@@ -23,7 +23,8 @@ describe('shortcuts', () => {
     expect(navShortcut(key('¡', { altKey: true }, 'Digit1'))).toBe('dashboard');
     expect(navShortcut(key('4', { altKey: true, ctrlKey: true }, 'Digit4'))).toBeNull();
     expect(navShortcut(key('9', { altKey: true }, 'Digit9'))).toBe('canaries');
-    expect(navShortcut(key('0', { altKey: true }, 'Digit0'))).toBeNull();
+    expect(navShortcut(key('0', { altKey: true }, 'Digit0'))).toBe('trials');
+    expect(navShortcut(key('-', { altKey: true }, 'Minus'))).toBeNull();
   });
   it('terminal chords need Ctrl+Shift', () => {
     expect(isTerminalChord(key('C', { ctrlKey: true, shiftKey: true }), 'c')).toBe(true);

@@ -23,56 +23,28 @@ export function ComparisonTables({ comparison: c }: { comparison: TrialCompariso
       <p className="small muted">
         All from the snapshot “{c.baseline.name}”.
       </p>
-      <table className="table" aria-label="Trials side by side">
-        <thead>
-          <tr>
-            <th scope="col">
-              <span className="sr-only">What</span>
-            </th>
-            {heads}
-          </tr>
-        </thead>
-        <tbody>
-          {row('Outcome', c.trials.map((t) => <span className={t.outcome === 'verified' ? 'pill ok' : 'pill bad'}>{t.outcome}</span>))}
-          {row('Audit before', c.trials.map((t) => score(t.scoreBefore)))}
-          {row('Audit after', c.trials.map((t) => <span className="strong">{score(t.scoreAfter)}</span>))}
-          {row('Reboot proof', c.trials.map((t) => (t.rebootProof === null ? 'not asked' : t.rebootProof ? 'held' : 'lost')))}
-          {row('Time', c.trials.map((t) => formatDuration(t.durationMs)))}
-          {row('Result snapshot', c.trials.map((t) => <span className="mono small">{t.resultSnapshot?.name ?? 'not kept'}</span>))}
-        </tbody>
-      </table>
+      <MatrixTable label="Trials side by side" first={<span className="sr-only">What</span>} heads={heads}>
+        {row('Outcome', c.trials.map((t) => <span className={t.outcome === 'verified' ? 'pill ok' : 'pill bad'}>{t.outcome}</span>))}
+        {row('Audit before', c.trials.map((t) => score(t.scoreBefore)))}
+        {row('Audit after', c.trials.map((t) => <span className="strong">{score(t.scoreAfter)}</span>))}
+        {row('Reboot proof', c.trials.map((t) => (t.rebootProof === null ? 'not asked' : t.rebootProof ? 'held' : 'lost')))}
+        {row('Time', c.trials.map((t) => formatDuration(t.durationMs)))}
+        {row('Result snapshot', c.trials.map((t) => <span className="mono small">{t.resultSnapshot?.name ?? 'not kept'}</span>))}
+      </MatrixTable>
       <Section title="Settings that differ" empty="Every trial applies the same settings." count={c.settings.length}>
-        <table className="table" aria-label="Settings that differ">
-          <thead>
-            <tr>
-              <th scope="col">Setting</th>
-              {heads}
-            </tr>
-          </thead>
-          <tbody>{c.settings.map((s) => row(s.unit, s.in.map((x) => (x ? <span className="pill ok">applied</span> : <span className="muted">–</span>))))}</tbody>
-        </table>
+        <MatrixTable label="Settings that differ" first="Setting" heads={heads}>
+          {c.settings.map((x) => row(x.unit, x.in.map((on) => (on ? <span className="pill ok">applied</span> : <span className="muted">–</span>))))}
+        </MatrixTable>
       </Section>
       <Section title="Audit checks that differ" empty="The audit ends the same after every trial." count={c.checks.length}>
-        <table className="table" aria-label="Checks that differ">
-          <thead>
-            <tr>
-              <th scope="col">Check</th>
-              {heads}
-            </tr>
-          </thead>
-          <tbody>{c.checks.map((x) => row(x.title, x.status.map((st) => <span className={st === 'pass' ? 'pill ok' : st === 'fail' ? 'pill bad' : 'pill neutral'}>{st ?? '–'}</span>)))}</tbody>
-        </table>
+        <MatrixTable label="Checks that differ" first="Check" heads={heads}>
+          {c.checks.map((x) => row(x.title, x.status.map((st) => <span className={st === 'pass' ? 'pill ok' : st === 'fail' ? 'pill bad' : 'pill neutral'}>{st ?? '–'}</span>)))}
+        </MatrixTable>
       </Section>
       <Section title="Canaries" empty="No canaries ran." count={c.canaries.length}>
-        <table className="table" aria-label="Canaries in the trials">
-          <thead>
-            <tr>
-              <th scope="col">Canary</th>
-              {heads}
-            </tr>
-          </thead>
-          <tbody>{c.canaries.map((x) => row(x.name, x.verdicts.map((v) => <span className={v === 'broke' ? 'pill bad' : 'pill neutral'}>{v ?? '–'}</span>)))}</tbody>
-        </table>
+        <MatrixTable label="Canaries in the trials" first="Canary" heads={heads}>
+          {c.canaries.map((x) => row(x.name, x.verdicts.map((v) => <span className={v === 'broke' ? 'pill bad' : 'pill neutral'}>{v ?? '–'}</span>)))}
+        </MatrixTable>
       </Section>
       <Section title="Files the trials leave differently" empty="Every trial leaves the same files." count={c.files.filter((f) => f.state !== 'same').length}>
         {c.files
@@ -98,5 +70,20 @@ function Section({ title, empty, count, children }: { title: string; empty: stri
       </h3>
       {count === 0 ? <p className="small muted">{empty}</p> : children}
     </section>
+  );
+}
+
+/** A table with one column per trial: the first column names the row. */
+function MatrixTable({ label, first, heads, children }: { label: string; first: React.ReactNode; heads: React.ReactNode[]; children: React.ReactNode }) {
+  return (
+    <table className="table" aria-label={label}>
+      <thead>
+        <tr>
+          <th scope="col">{first}</th>
+          {heads}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
   );
 }
