@@ -549,22 +549,30 @@ test('an unknown host key asks first: cancel refuses, trust once asks again, rem
   await expect(connectionStatus('Connected')).toBeVisible({ timeout: 60_000 });
   await expect(modal).toBeHidden();
 
-  // This connection has no hypervisor: the engine refuses to apply without a way back, and the UI says why.
+  // This connection has no hypervisor: the SSH change would be guarded by the in-guest dead-man's switch,
+  // the sysctls cannot be (their values stay in the kernel), so the engine refuses them and the UI says why.
   await app.keyboard.press('Alt+3');
   await app.getByRole('button', { name: /No root login, key-only SSH/ }).first().click();
-  const detail = app.getByRole('article').filter({ has: app.getByRole('heading', { level: 2, name: 'No root login, key-only SSH' }) });
-  await planStep(detail, 'No root login, key-only SSH');
-  await expect(detail).toContainText('not linked to a hypervisor VM');
-  await detail.getByRole('button', { name: 'Apply: No root login, key-only SSH' }).click();
-  await app.getByRole('alertdialog', { name: 'Apply “No root login, key-only SSH”?' }).getByRole('button', { name: 'Apply anyway' }).click();
+  const sshDetail = app.getByRole('article').filter({ has: app.getByRole('heading', { level: 2, name: 'No root login, key-only SSH' }) });
+  await planStep(sshDetail, 'No root login, key-only SSH');
+  await expect(sshDetail.getByLabel('Safety net')).toContainText("an in-guest dead-man's switch puts /etc/ssh/sshd_config.d/00-hardenlab.conf back and restarts ssh");
+  await app.getByRole('button', { name: /Kernel hardening sysctls/ }).first().click();
+  const detail = app.getByRole('article').filter({ has: app.getByRole('heading', { level: 2, name: 'Kernel hardening sysctls' }) });
+  await planStep(detail, 'Kernel hardening sysctls');
+  await expect(detail.getByLabel('Safety net')).toContainText('No way back');
+  await detail.getByRole('checkbox', { name: /Prove it survives a reboot/ }).uncheck();
+  await detail.getByRole('button', { name: 'Apply: Kernel hardening sysctls' }).click();
+  const confirm = app.getByRole('alertdialog', { name: 'Apply “Kernel hardening sysctls”?' });
+  if (await confirm.isVisible({ timeout: 2_000 }).catch(() => false)) await confirm.getByRole('button', { name: 'Apply anyway' }).click();
   const refusal = app.getByRole('alertdialog', { name: 'No way back: nothing was changed' });
   await expect(refusal).toBeVisible({ timeout: 60_000 });
   await expect(refusal).toContainText('not linked to a hypervisor VM');
+  await expect(refusal).toContainText('runs `sysctl -p');
   await screenshot(app, 'no-way-back');
   await refusal.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(refusal).toBeHidden();
   // The plan was kept: Apply is still offered for it.
-  await expect(detail.getByRole('button', { name: 'Apply: No root login, key-only SSH' })).toBeEnabled();
+  await expect(detail.getByRole('button', { name: 'Apply: Kernel hardening sysctls' })).toBeEnabled();
 
   await disconnectActive();
   await app.keyboard.press('Alt+7');

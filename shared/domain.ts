@@ -114,6 +114,8 @@ export const PlanSchema = z.object({
   proveRebootByDefault: z.boolean().optional(),
   /** The canaries that will run before and after the change (names; the built-in login is always one). */
   canaries: z.array(z.string()).optional(),
+  /** What takes the change back if it fails: a snapshot, the in-guest dead-man's switch, both, or nothing (then apply is refused). */
+  safetyNet: z.object({ kind: z.enum(['snapshot', 'snapshot+switch', 'switch', 'none']), message: z.string() }).optional(),
 });
 export type PlanShape = z.infer<typeof PlanSchema>;
 
@@ -148,7 +150,7 @@ export const CheckResultSchema = z.object({
   step: z.string().optional(),
 });
 
-export const PhaseSchema = z.enum(['probe', 'plan', 'canaries', 'snapshot', 'apply', 'reboot', 'verify', 'reboot-proof', 'revert', 'reconnect', 'done']);
+export const PhaseSchema = z.enum(['probe', 'plan', 'canaries', 'snapshot', 'arm', 'apply', 'reboot', 'verify', 'reboot-proof', 'revert', 'reconnect', 'done']);
 
 const SnapshotIdName = z.object({ id: z.string(), name: z.string() });
 const AuditScore = z.object({ passed: z.number().int(), total: z.number().int(), percent: z.number() });
@@ -230,6 +232,19 @@ export const ApplyResultSchema = z.object({
   trial: TrialInfoSchema.optional(),
   /** A bisection of a failed trial: its rounds and the culprit. */
   bisection: BisectionSchema.optional(),
+  /** The in-guest dead-man's switch, when one was armed: and whether it was disarmed or what it restored. */
+  deadman: z
+    .object({
+      unit: z.string(),
+      manager: z.enum(['systemd', 'sleeper']),
+      deadlineS: z.number(),
+      armedAt: z.string(),
+      outcome: z.enum(['disarmed', 'restored', 'not-restored']),
+      /** Who ran it: its own timer at the deadline, or Harden Lab as soon as the change failed. */
+      firedBy: z.enum(['timer', 'engine']).optional(),
+      restoredAt: z.string().optional(),
+    })
+    .optional(),
 });
 export type ApplyResultShape = z.infer<typeof ApplyResultSchema>;
 

@@ -36,6 +36,7 @@ export const planCommand: Command = {
     ctx.print(plan, () => {
       if (plan.nothingToDo) return `${plan.summary}\nNothing to change.`;
       const parts = [plan.summary, ...plan.files.map((f) => f.diff), ...plan.commands.map((c) => `$ ${c.argv.join(' ')}   # ${c.why}`), ...plan.warnings.map((w) => `WARNING (${w.kind}): ${w.message}`)];
+      if (plan.safetyNet) parts.push(`Safety net: ${plan.safetyNet.message}`);
       return parts.join('\n');
     });
     return EXIT.OK;
@@ -44,7 +45,7 @@ export const planCommand: Command = {
 
 export const applyCommand: Command = {
   name: 'apply',
-  summary: 'Apply a step inside a snapshot; exit 0 only when verified, 1 when it failed and was reverted',
+  summary: 'Apply a step inside a snapshot (or, without a hypervisor, under the in-guest dead-man switch); exit 0 only when verified, 1 when it failed and was reverted',
   usage: 'hardenlab apply STEP --profile NAME --yes [--prove-reboot] [--set KEY=VALUE]... [--json]',
   async run(args, ctx) {
     const { values, positionals } = parse(args, { ...planOpts, yes: { type: 'boolean' }, 'prove-reboot': { type: 'boolean' } });
@@ -69,6 +70,11 @@ export function applySummary(result: ApplyResultShape): string {
     lines.push('', `Canaries:  ${'before'.padEnd(6)}  ${'after'.padEnd(6)}${reboot ? '  after reboot' : ''}`);
     const cell = (r: { ok: boolean } | null | undefined) => (r ? (r.ok ? 'pass' : 'FAIL') : '-').padEnd(6);
     for (const r of rows) lines.push(`  ${r.name.padEnd(24)} ${cell(r.before)}  ${cell(r.after)}${reboot ? `  ${cell(r.afterReboot)}` : ''}  ${r.verdict}${r.verdict === 'broke' || r.verdict === 'broke-after-reboot' ? `: ${(r.afterReboot && !r.afterReboot.ok ? r.afterReboot : r.after)?.evidence ?? ''}` : ''}`);
+  }
+  if (result.deadman) {
+    const d = result.deadman;
+    const what = { disarmed: 'proved by a fresh login and disarmed', restored: `put the change back (${d.firedBy === 'timer' ? `its own timer, at its ${d.deadlineS} s deadline` : 'fired by Harden Lab when the change failed'}) at ${d.restoredAt ?? '?'}`, 'not-restored': 'armed; it did not finish' }[d.outcome];
+    lines.push('', `Dead-man switch (${d.manager === 'systemd' ? `${d.unit}.timer` : 'a detached sleeper'}): ${what}`);
   }
   if (result.rebootProof) {
     const p = result.rebootProof;

@@ -129,7 +129,8 @@ function testStep(behaviour: { current: Behaviour }): StepDefinition<{ value: st
       return {
         summary: 'Set demo',
         files: facts.value === after ? [] : [{ path: '/etc/demo.conf', before: facts.value, after }],
-        commands: [],
+        // A command the dead-man switch cannot take back: without a hypervisor, no way back at all.
+        commands: options.value === 'applied-now' ? [{ argv: ['demo-apply', '--now'], elevated: true, why: 'apply' }] : [],
         nothingToDo: facts.value === after,
         warnings: options.value === 'risky' ? [{ kind: 'lockout-risk', message: 'May lock you out.' }] : [],
       };
@@ -253,8 +254,9 @@ describe('engine transactions', () => {
   });
 
   it('refuses a profile without a hypervisor: no way back, no change', async () => {
-    const plan = await engine.plan('bare', 'demo', {});
-    await expect(engine.apply('bare', plan.id)).rejects.toMatchObject({ code: 'NO_WAY_BACK' });
+    const plan = await engine.plan('bare', 'demo', { value: 'applied-now' });
+    expect(plan.safetyNet).toMatchObject({ kind: 'none', message: expect.stringMatching(/runs `demo-apply --now`/) });
+    await expect(engine.apply('bare', plan.id)).rejects.toMatchObject({ code: 'NO_WAY_BACK', message: expect.stringMatching(/not linked to a hypervisor VM.*cannot take this change back/) });
     expect(vm.files.get('/etc/demo.conf')).toBeUndefined();
   });
 

@@ -1,3 +1,4 @@
+import { deadmanSeconds, safetyNetOf } from './safety-net';
 import { randomBytes } from 'node:crypto';
 import { LOGIN_CANARY, type Canary, type CanaryResult } from '../../../shared/canary';
 import type { ApplyResultShape, AuditReportShape, ExperimentShape, PlanShape, SnapshotShape, StepInfo } from '../../../shared/domain';
@@ -183,7 +184,8 @@ export class Engine {
     const stored = await cancellable(opts.signal, 'The preview', async () => {
       // The plan and the canaries at once: the plan says which canaries already fail.
       const [canaries, planned] = await Promise.all([this.canaryNotes(profile, target, opts.signal), this.planStep(profile, step, options, ctx)]);
-      return { ...planned, plan: { ...planned.plan, warnings: [...planned.plan.warnings, ...canaries.notes], canaries: canaries.names } };
+      const net = planned.draft.nothingToDo ? null : safetyNetOf(profile, [{ step: step.id, ...planned.draft }], deadmanSeconds());
+      return { ...planned, plan: { ...planned.plan, warnings: [...planned.plan.warnings, ...canaries.notes], canaries: canaries.names, ...(net ? { safetyNet: { kind: net.kind, message: net.message } } : {}) } };
     });
     this.plans.put({ ...stored, profile: profile.name });
     this.progress(opts.opId, 'plan', stored.draft.nothingToDo ? 'Nothing to change.' : stored.draft.summary);

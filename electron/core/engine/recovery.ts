@@ -45,8 +45,13 @@ export async function recover(deps: RecoveryDeps, profile: Profile, driver: Hype
     throw e;
   }
   if (!o.prove) return { checks: [] };
+  return { checks: await proveBack(deps, profile, target, o.files ?? []) };
+}
+
+/** Each planned file has its content from before the change, and a fresh login with elevation works; VERIFY_FAILED otherwise. */
+export async function proveBack(deps: RecoveryDeps, profile: Profile, target: Target, files: ReadonlyArray<{ path: string; before: string | null }>): Promise<VerifyCheck[]> {
   const checks: VerifyCheck[] = [];
-  for (const f of o.files ?? []) {
+  for (const f of files) {
     const now = await target.readFile(f.path, { elevate: true });
     checks.push({ name: `${f.path} is back to its content before the change`, ok: now === f.before, evidence: now === f.before ? 'identical' : 'differs' });
   }
@@ -54,5 +59,5 @@ export async function recover(deps: RecoveryDeps, profile: Profile, driver: Hype
   checks.push({ name: 'The restored VM accepts a fresh login with elevation', ok: login.ok, evidence: login.evidence });
   const bad = checks.filter((c) => !c.ok);
   if (bad.length) throw new HardenLabError('VERIFY_FAILED', `The VM was restored but is not as before: ${bad.map((c) => c.name).join('; ')}.`);
-  return { checks };
+  return checks;
 }

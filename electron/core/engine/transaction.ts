@@ -16,6 +16,10 @@ import { recover, type RecoveryDeps } from './recovery';
 import type { StepContext, VerifyCheck } from './step';
 import type { Target } from './target';
 import { VerifyFailedError } from './verify-failed';
+import { withDeadline } from './deadline';
+import { armSwitch, disarmSwitch, type ArmedSwitch } from '../deadman/switch';
+import { recoverBySwitch } from './switch-recovery';
+import { deadmanSeconds, safetyNetOf } from './safety-net';
 
 /**
  * One change as a transaction:
@@ -25,8 +29,11 @@ import { VerifyFailedError } from './verify-failed';
  *                                                       fails or times out v                  v fails            v fails
  *                                                   restore snapshot -> reconnect -> prove the VM is back -> journal
  *
- * Nothing is applied without a snapshot to return to (a profile without a
- * hypervisor is refused), and the journal record of the intent is on disk
+ * Nothing is applied without a way back: a snapshot, or on a profile without
+ * a hypervisor the in-guest dead-man's switch (deadman/) for the changes it
+ * can take back (file edits and service reloads; anything else is refused).
+ * A change that warns of lock-out arms the switch after the snapshot as a
+ * second layer; a verify that passed disarms it. The journal record of the intent is on disk
  * before the first change, so a crash leaves an open experiment that the
  * next start reports. Every phase is recorded by one function and the
  * outcome is journaled in one place.
@@ -48,6 +55,8 @@ export interface TransactionEnv extends RecoveryDeps {
   context(target: Target, log: (m: string) => void): Promise<StepContext & { current(): Target }>;
   /** The profile's canaries (the built-in login is added by the runner). */
   canaries(): Promise<Canary[]>;
+  /** The dead-man switch's deadline; HARDENLAB_DEADMAN_SECONDS or 120 s when absent. */
+  deadmanSeconds?: number;
 }
 
 export interface TransactionOptions {
@@ -74,7 +83,9 @@ export interface ChangeSpec {
   /** What every result of this change carries (a trial's description), once the snapshot to come back to is known. */
   info?(snapshot: Snapshot | null): Partial<ApplyResultShape>;
   /** Runs after everything was proved (a trial keeps its result as a snapshot); its result goes into the outcome. */
-  afterVerified?(ctx: StepContext, snapshot: Snapshot): Promise<Partial<ApplyResultShape>>;
+  afterVerified?(ctx: StepContext, snapshot: Snapshot | null): Promise<Partial<ApplyResultShape>>;
+  /** Needs a hypervisor snapshot whatever the change (a trial keeps its result as one). */
+  needsSnapshot?: boolean;
 }
 
 /** A spec for one step's plan. */
@@ -123,13 +134,20 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, spec
   if (risky.length > 0 && !opts.confirmWarnings) {
     throw new HardenLabError('CONFIRMATION_REQUIRED', `This change needs your confirmation: ${risky.map((w) => w.message).join(' ')}`, { hint: 'Review the warnings, then confirm.' });
   }
-  if (!profile.hypervisor) {
-    throw new HardenLabError('NO_WAY_BACK', `The profile "${profile.name}" is not linked to a hypervisor VM, so there would be no snapshot to go back to.`, {
+  const deadlineS = env.deadmanSeconds ?? deadmanSeconds();
+  const net = safetyNetOf(profile, changing.map((p) => ({ step: p.step.id, ...p.draft })), deadlineS, { needsSnapshot: spec.needsSnapshot ?? false });
+  if (net.kind === 'none') {
+    throw new HardenLabError('NO_WAY_BACK', `The profile "${profile.name}" is not linked to a hypervisor VM, so there would be no snapshot to go back to. ${net.message}`, {
       hint: 'Link the profile to its VirtualBox or QEMU VM, then apply again.',
     });
   }
-  const driver = await env.driverFor(profile.hypervisor.kind);
-  const vm = profile.hypervisor.vm;
+  if (!profile.hypervisor && opts.proveReboot) {
+    throw new HardenLabError('NO_WAY_BACK', `The profile "${profile.name}" is not linked to a hypervisor VM: the reboot proof needs a snapshot, because the dead-man's switch does not outlive a reboot.`, {
+      hint: 'Apply without --prove-reboot, or link the profile to its VM.',
+    });
+  }
+  const driver = profile.hypervisor ? await env.driverFor(profile.hypervisor.kind) : null;
+  const vm = profile.hypervisor?.vm ?? '';
 
   const phase = async <T>(name: PhaseName, message: string, fn: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
@@ -168,22 +186,45 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, spec
     env.progress('canaries', `Canary ${c.name} already fails before the change; it is reported and left out of the verdict.`, 'warn');
   }
 
-  const snapshot =
-    spec.baseline ??
-    (await phase('snapshot', 'Taking a snapshot to come back to.', () =>
-      driver.takeSnapshot(vm, `hl-${spec.step}-${stamp(env.now()).replace(/[TZ]/g, ' ').trim()}`.replace(/ /g, '_'), {
-        description: `Harden Lab: before "${spec.title}" (experiment ${experimentId})`,
-        live: true,
-        onProgress: (p) => env.progress('snapshot', p.message, 'info', p.percent),
-      }),
-    ));
+  const snapshot: Snapshot | null = !driver
+    ? null
+    : (spec.baseline ??
+      (await phase('snapshot', 'Taking a snapshot to come back to.', () =>
+        driver.takeSnapshot(vm, `hl-${spec.step}-${stamp(env.now()).replace(/[TZ]/g, ' ').trim()}`.replace(/ /g, '_'), {
+          description: `Harden Lab: before "${spec.title}" (experiment ${experimentId})`,
+          live: true,
+          onProgress: (p) => env.progress('snapshot', p.message, 'info', p.percent),
+        }),
+      )));
   extra = spec.info?.(snapshot) ?? {};
-  await env.journal.append(profile.name, { type: 'intent', experimentId, at: env.now().toISOString(), profile: profile.name, step: spec.step, plan, snapshot: { id: snapshot.id, name: snapshot.name } });
+  // After the snapshot, so that restoring it also takes the switch away.
+  let armed: ArmedSwitch | null = null;
+  let deadman: ApplyResultShape['deadman'];
+  if (net.guard) {
+    const guard = net.guard;
+    armed = await phase('arm', `Arming the in-guest dead-man's switch: ${deadlineS} s to prove the change with a fresh login.`, () => armSwitch(ctx.target, experimentId, guard, { deadlineS, now: env.now() }));
+    deadman = { unit: armed.layout.unit, manager: armed.manager, deadlineS, armedAt: armed.armedAt, outcome: 'not-restored' };
+    log('arm')(`Armed ${armed.manager === 'systemd' ? `the systemd timer ${armed.layout.unit}.timer` : 'a detached sleeper'} in the guest: unless disarmed within ${deadlineS} s it puts back ${guard.files.map((f) => f.path).join(', ')}${guard.restart.length ? ` and runs ${guard.restart.map((r) => r.join(' ')).join(', ')}` : ''}.`);
+  }
+  extra = { ...extra, ...(deadman ? { deadman } : {}) };
+  await env.journal.append(profile.name, { type: 'intent', experimentId, at: env.now().toISOString(), profile: profile.name, step: spec.step, plan, snapshot: snapshot ? { id: snapshot.id, name: snapshot.name } : null });
   env.journalChanged(profile.name);
+  const disarm = armed
+    ? async (c: StepContext) => {
+        const sw = armed!;
+        const how = await disarmSwitch(c.target, sw);
+        if (how === 'fired') {
+          throw new HardenLabError('TIMEOUT', `The dead-man's switch fired before the change was proved (its deadline is ${deadlineS} s): it is putting the files back.`, { hint: 'Raise HARDENLAB_DEADMAN_SECONDS on a slow guest.' });
+        }
+        deadman = { ...deadman!, outcome: 'disarmed' };
+        extra = { ...extra, deadman };
+        log('verify')('The fresh login proved the change: the dead-man switch is disarmed.');
+      }
+    : undefined;
 
   let checks: VerifyCheck[] = [];
   try {
-    const proved = await applyAndProve(env, changing, { first, baseline, canaryRun, proveReboot: opts.proveReboot, phase, log, tagSteps: parts.length > 1 });
+    const proved = await applyAndProve(env, changing, { first, baseline, canaryRun, proveReboot: opts.proveReboot, phase, log, tagSteps: parts.length > 1, ...(disarm ? { afterVerify: disarm } : {}) });
     checks = proved.checks;
     canaries = proved.canaries;
     rebootProof = proved.rebootProof;
@@ -195,6 +236,21 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, spec
     }
     const cause = failure instanceof ProofFailed ? failure.failure : failure;
     const failedChecks = cause instanceof VerifyFailedError ? cause.checks : checks;
+    if (!snapshot || !driver) {
+      const sw = armed!;
+      env.progress('revert', `Something failed (${toErrorInfo(cause).message}); the in-guest dead-man's switch puts the change back.`, 'warn');
+      try {
+        const back = await phase('revert', 'Putting the change back with the dead-man switch.', () =>
+          recoverBySwitch(env, profile, sw, { files: changing.flatMap((p) => p.draft.files), progress: (p, m) => log(p)(m) }),
+        );
+        deadman = { ...deadman!, outcome: 'restored', firedBy: back.firedBy, restoredAt: back.restoredAt };
+        extra = { ...extra, deadman };
+        log('revert')(`Restored by the in-guest dead-man's switch (${back.firedBy === 'timer' ? `its own timer, at its ${deadlineS} s deadline` : 'fired by Harden Lab as soon as the change failed'}) at ${back.restoredAt}.`);
+        return await finish(result('reverted', null, [...failedChecks, ...back.checks], cause), 'The change was reverted by the in-guest dead-man switch: the files are back and a fresh login works.', 'warn');
+      } catch (revertError) {
+        return await finish(result('revert-failed', null, failedChecks, revertError), `The dead-man switch did not bring the VM back: ${toErrorInfo(revertError).message}. Reach it through its console.`, 'error');
+      }
+    }
     env.progress('revert', `Something failed (${toErrorInfo(cause).message}); restoring the snapshot "${snapshot.name}".`, 'warn');
     try {
       const back = await phase('revert', `Restoring "${snapshot.name}".`, () =>
@@ -280,6 +336,8 @@ interface ProveEnv {
   log(phaseName: string): (m: string) => void;
   /** Several steps: each check says whose it is. */
   tagSteps: boolean;
+  /** After a passing verify, before the reboot proof (the dead-man switch is disarmed there: it would not outlive the reboot). */
+  afterVerify?(ctx: StepContext): Promise<void>;
 }
 
 /**
@@ -325,6 +383,7 @@ export async function applyAndProve(env: TransactionEnv, parts: readonly ChangeP
       if (failed) throw failed;
       return all;
     });
+    if (p.afterVerify) await p.afterVerify(ctx);
     if (p.proveReboot) {
       const held = checks;
       checks = await phase('reboot-proof', 'Rebooting to prove that the change survives a boot.', async () => {
@@ -356,17 +415,5 @@ export async function applyAndProve(env: TransactionEnv, parts: readonly ChangeP
     return { checks, canaries, ...(rebootProof ? { rebootProof } : {}), ctx };
   } catch (e) {
     throw new ProofFailed(e, canaries, rebootProof);
-  }
-}
-
-async function withDeadline<T>(ms: number, what: string, fn: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HardenLabError('TIMEOUT', `"${what}" did not finish within ${Math.round(ms / 1000)} s; the VM is treated as lost.`)), ms);
-  });
-  try {
-    return await Promise.race([fn(), deadline]);
-  } finally {
-    clearTimeout(timer);
   }
 }

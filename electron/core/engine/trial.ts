@@ -185,6 +185,7 @@ export class Trials {
             title: `Trial of "${t.policy.title}"`,
             parts: stored.parts,
             plan: mergedPlan(t),
+            needsSnapshot: true,
             ...(stored.baseline ? { baseline: stored.baseline } : {}),
             info: (snapshot) => ({ trial: info(snapshot) }),
             afterVerified: async (ctx, snapshot) => {

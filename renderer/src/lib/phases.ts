@@ -7,13 +7,14 @@ import type { ApplyResultShape } from '../../../shared/domain';
  * runs, and by the result's phase list once it is over (the result wins: it
  * is what the engine recorded).
  */
-export const APPLY_PHASES = ['probe', 'canaries', 'snapshot', 'apply', 'reboot', 'verify', 'reboot-proof', 'revert', 'reconnect', 'done'] as const;
+export const APPLY_PHASES = ['probe', 'canaries', 'snapshot', 'arm', 'apply', 'reboot', 'verify', 'reboot-proof', 'revert', 'reconnect', 'done'] as const;
 export type ApplyPhase = (typeof APPLY_PHASES)[number];
 
 export const PHASE_LABEL: Record<ApplyPhase, string> = {
   probe: 'Check the VM',
   canaries: 'Canaries before',
   snapshot: 'Snapshot',
+  arm: 'Dead-man switch',
   apply: 'Apply',
   reboot: 'Reboot',
   verify: 'Verify',
@@ -33,7 +34,7 @@ export interface PhaseView {
 
 const isPhase = (p: string): p is ApplyPhase => (APPLY_PHASES as readonly string[]).includes(p);
 /** Phases shown only when they happen: a revert is not a step anyone plans for. */
-const ONLY_IF_SEEN = new Set<ApplyPhase>(['revert', 'reconnect']);
+const ONLY_IF_SEEN = new Set<ApplyPhase>(['arm', 'revert', 'reconnect']);
 
 export function phaseStates(
   events: readonly ProgressEvent[],

@@ -125,7 +125,11 @@ export function ResultCard({ result, plan, title }: { result: ApplyResultShape; 
         <RebootProof result={result} />
         <h4>What was restored</h4>
         <p>
-          {result.snapshot ? `The VM was restored to the snapshot “${result.snapshot.name}”, taken just before the change, and is as it was before.` : 'The VM was restored to its state before the change.'}
+          {result.snapshot
+            ? `The VM was restored to the snapshot “${result.snapshot.name}”, taken just before the change, and is as it was before.`
+            : result.deadman?.outcome === 'restored'
+              ? `There was no snapshot: the in-guest dead-man's switch put the files back and restarted the services (${result.deadman.firedBy === 'timer' ? `its own timer fired at its ${result.deadman.deadlineS} s deadline` : 'Harden Lab fired it as soon as the change failed'}), and a fresh login works again.`
+              : 'The VM was restored to its state before the change.'}
           {revert ? ` Restoring took ${formatDuration(revert.durationMs)}` : ''}
           {revert && reconnect ? `; SSH answered again after ${formatDuration(reconnect.durationMs)}.` : revert ? '.' : ''}
         </p>
@@ -149,7 +153,9 @@ export function ResultCard({ result, plan, title }: { result: ApplyResultShape; 
       <p className="strong">
         {result.snapshot
           ? `Restore the snapshot “${result.snapshot.name}” by hand to get the VM back to how it was before.`
-          : 'No snapshot was taken; check the VM from its console.'}
+          : result.deadman
+            ? `No snapshot was taken, and the in-guest dead-man's switch (${result.deadman.unit}) did not bring the VM back: check it from its console; the switch keeps the old files in /var/lib/hardenlab/deadman.`
+            : 'No snapshot was taken; check the VM from its console.'}
       </p>
       <Checks checks={result.checks.filter((c) => !c.ok)} label="Failed checks" />
       <div className="result-actions">

@@ -100,11 +100,18 @@ export function StepRunner({ profile, stepId }: { profile: string; stepId: strin
           <PlanPreview plan={plan} />
           {!plan.nothingToDo && (
             <div className="apply-bar">
-              {!hasHypervisor && (
-                <p className="notice-inline warn">
-                  <Icon name="alert" /> This connection is not linked to a hypervisor VM, so there is no snapshot to return to: Harden Lab will refuse to apply. Link
-                  the VM in Connections.
+              {plan.safetyNet && plan.safetyNet.kind !== 'snapshot' ? (
+                <p className={`notice-inline${plan.safetyNet.kind === 'none' || plan.safetyNet.kind === 'switch' ? ' warn' : ''}`} aria-label="Safety net">
+                  <Icon name={plan.safetyNet.kind === 'none' ? 'alert' : 'info'} /> {plan.safetyNet.message}
+                  {plan.safetyNet.kind === 'none' && ' Harden Lab will refuse to apply: link the VM in Connections.'}
                 </p>
+              ) : (
+                !hasHypervisor && (
+                  <p className="notice-inline warn">
+                    <Icon name="alert" /> This connection is not linked to a hypervisor VM, so there is no snapshot to return to: Harden Lab will refuse to apply. Link
+                    the VM in Connections.
+                  </p>
+                )
               )}
               {run.applyError && !run.planUsed && !engineAsks && !noWayBack && <ErrorBox error={run.applyError} compact />}
               <label className="check reboot-toggle">
