@@ -208,6 +208,16 @@ describe('the canary store', () => {
     await expect(store.list('../x')).rejects.toMatchObject({ code: 'BAD_INPUT' });
   });
 
+  it('loses no canary when several doors add at once (one lock around read, change, write)', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'hl-canary-store-'));
+    await Promise.all(Array.from({ length: 12 }, (_, i) => new CanaryStore(home).add(i % 2 ? 'lab' : 'other', { kind: 'command', name: `c${i}`, argv: ['true'] })));
+    expect((await new CanaryStore(home).list('lab')).map((c) => c.name).sort()).toEqual(['c1', 'c11', 'c3', 'c5', 'c7', 'c9']);
+    expect(await new CanaryStore(home).list('other')).toHaveLength(6);
+    await Promise.all([new CanaryStore(home).remove('lab', 'c1'), new CanaryStore(home).remove('lab', 'c3'), new CanaryStore(home).forget('other')]);
+    expect((await new CanaryStore(home).list('lab')).map((c) => c.name).sort()).toEqual(['c11', 'c5', 'c7', 'c9']);
+    expect(existsSync(join(home, 'canaries.json.lock'))).toBe(false);
+  });
+
   it('says which canary in the file is broken instead of dropping it', async () => {
     const home = mkdtempSync(join(tmpdir(), 'hl-canary-store-'));
     writeFileSync(join(home, 'canaries.json'), JSON.stringify({ version: 1, profiles: { lab: [{ kind: 'command', name: 'x', argv: [] }] } }));

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CANARY_KINDS, CanarySchema, type Canary, type CanaryInput } from '../../../shared/canary';
 import { explainInvalidName } from '../../../shared/names';
 import { writeFileAtomic } from '../atomic-file';
+import { withFileLock } from '../file-lock';
 import { HardenLabError } from '../errors';
 import { hardenlabHome } from '../paths';
 
@@ -55,41 +56,53 @@ export class CanaryStore {
   }
 
   async list(profile: string): Promise<Canary[]> {
+    return this.mine(await this.readAll(), profile);
+  }
+
+  private mine(all: Record<string, unknown[]>, profile: string): Canary[] {
     const bad = explainInvalidName('profile', profile);
     if (bad) throw new HardenLabError('BAD_INPUT', bad);
-    const raw = (await this.readAll())[profile] ?? [];
-    return raw.map((c, i) => {
+    return (all[profile] ?? []).map((c, i) => {
       const parsed = CanarySchema.safeParse(c);
       if (!parsed.success) throw new HardenLabError('INTERNAL', `Canary ${i + 1} of ${profile} in ${this.file} is not valid: ${explainCanaryIssues(parsed.error)}`, { hint: 'Fix or remove it in the file.' });
       return parsed.data;
     });
   }
 
+  /** Read, change, write under one lock: the app, the browser server and the CLI may edit at once. */
+  private change<T>(what: string, fn: (all: Record<string, unknown[]>) => { next?: Record<string, unknown[]>; value: T }): Promise<T> {
+    return withFileLock(`${this.file}.lock`, { what, timeoutMs: 10_000 }, async () => {
+      const { next, value } = fn(await this.readAll());
+      if (next) await writeFileAtomic(this.file, JSON.stringify({ version: 1, profiles: next }, null, 2) + '\n');
+      return value;
+    });
+  }
+
   async add(profile: string, input: CanaryInput | unknown, opts: { replace?: boolean } = {}): Promise<Canary> {
     const canary = parseCanary(input);
-    const all = await this.readAll();
-    const mine = await this.list(profile);
-    const exists = mine.some((c) => c.name === canary.name);
-    if (exists && !opts.replace) throw new HardenLabError('BAD_INPUT', `${profile} already has a canary named "${canary.name}".`, { hint: 'Remove it first, or choose another name.' });
-    const next = exists ? mine.map((c) => (c.name === canary.name ? canary : c)) : [...mine, canary];
-    await writeFileAtomic(this.file, JSON.stringify({ version: 1, profiles: { ...all, [profile]: next } }, null, 2) + '\n');
-    return canary;
+    return this.change(`saving the canary ${canary.name}`, (all) => {
+      const mine = this.mine(all, profile);
+      const exists = mine.some((c) => c.name === canary.name);
+      if (exists && !opts.replace) throw new HardenLabError('BAD_INPUT', `${profile} already has a canary named "${canary.name}".`, { hint: 'Remove it first, or choose another name.' });
+      const next = exists ? mine.map((c) => (c.name === canary.name ? canary : c)) : [...mine, canary];
+      return { next: { ...all, [profile]: next }, value: canary };
+    });
   }
 
   async remove(profile: string, name: string): Promise<boolean> {
-    const mine = await this.list(profile);
-    const rest = mine.filter((c) => c.name !== name);
-    if (rest.length === mine.length) return false;
-    const all = await this.readAll();
-    await writeFileAtomic(this.file, JSON.stringify({ version: 1, profiles: { ...all, [profile]: rest } }, null, 2) + '\n');
-    return true;
+    return this.change(`removing the canary ${name.slice(0, 40)}`, (all) => {
+      const mine = this.mine(all, profile);
+      const rest = mine.filter((c) => c.name !== name);
+      return rest.length === mine.length ? { value: false } : { next: { ...all, [profile]: rest }, value: true };
+    });
   }
 
   /** When a profile goes, its canaries go with it. */
   async forget(profile: string): Promise<void> {
-    const all = await this.readAll();
-    if (!(profile in all)) return;
-    const { [profile]: _gone, ...rest } = all;
-    await writeFileAtomic(this.file, JSON.stringify({ version: 1, profiles: rest }, null, 2) + '\n');
+    await this.change(`forgetting the canaries of ${profile.slice(0, 40)}`, (all) => {
+      if (!(profile in all)) return { value: undefined };
+      const { [profile]: _gone, ...rest } = all;
+      return { next: rest, value: undefined };
+    });
   }
 }
