@@ -119,4 +119,13 @@ describe('trials: the person\'s choices, and what goes to the core', () => {
     };
     expect(await store.getState().importPolicy('{}')).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
   });
+
+  it('a removed policy is no longer chosen anywhere', async () => {
+    bridge.script['policies.remove'] = () => ({ removed: true });
+    store.getState().choosePolicy('lab', 'mine');
+    store.getState().toggleUnit('lab', 'sysctl:kernel.kptr_restrict', false);
+    expect(await store.getState().removePolicy('mine')).toEqual({ ok: true, value: true });
+    expect(store.getState().trials.lab).toMatchObject({ policy: null, without: [] });
+    expect(store.getState().policyDetails.mine).toBeUndefined();
+  });
 });

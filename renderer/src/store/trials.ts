@@ -221,6 +221,11 @@ export const createTrialsSlice: Slice<TrialsSlice> = (set, get) => {
     removePolicy: (name) =>
       outcome(async () => {
         const { removed } = await call('policies.remove', { name });
+        // Whoever had it chosen goes back to the first policy (the view picks it).
+        set((s) => ({
+          policyDetails: Object.fromEntries(Object.entries(s.policyDetails).filter(([k]) => k !== name)),
+          trials: Object.fromEntries(Object.entries(s.trials).map(([p, r]) => [p, r.policy === name ? { ...r, policy: null, without: [], plan: null } : r])),
+        }));
         await get().loadPolicies();
         return removed;
       }),

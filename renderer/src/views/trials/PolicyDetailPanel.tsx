@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { ErrorView } from '../../api/client';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBox } from '../../components/ErrorBox';
 import { emptyTrialRun, useApp } from '../../store';
 import { tailoredPolicy } from './tailor';
@@ -24,6 +25,7 @@ export function PolicyDetailPanel({ profile, name }: { profile: string; name: st
   const [saveName, setSaveName] = useState('');
   const [saveError, setSaveError] = useState<ErrorView | null>(null);
   const [saving, setSaving] = useState(false);
+  const [deleting, setDeleting] = useState(false);
 
   if (!detail || (detail.loading && !detail.data)) return <div className="skeleton-block" aria-busy="true" aria-label="Loading the policy" />;
   if (detail.error || !detail.data)
@@ -120,12 +122,25 @@ export function PolicyDetailPanel({ profile, name }: { profile: string; name: st
           {saving ? 'Saving…' : 'Save policy'}
         </button>
         {!builtIn && (
-          <button type="button" className="ghost small" onClick={() => void remove(policy.name).then((r) => (r.ok ? null : setSaveError(r.error)))}>
+          <button type="button" className="ghost small" onClick={() => setDeleting(true)}>
             Delete this policy
           </button>
         )}
       </form>
       {saveError && <ErrorBox error={saveError} title="The policy was not saved" compact />}
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete the policy “${policy.title}”?`}
+          confirmLabel="Delete"
+          onCancel={() => setDeleting(false)}
+          onConfirm={() => {
+            setDeleting(false);
+            void remove(policy.name).then((r) => (r.ok ? null : setSaveError(r.error)));
+          }}
+        >
+          <p>Its file goes; trials already run with it keep their results in the journal. Export it first to keep a copy.</p>
+        </ConfirmDialog>
+      )}
     </article>
   );
 }
