@@ -242,6 +242,7 @@ export const ApplyResultSchema = z.object({
       outcome: z.enum(['disarmed', 'restored', 'not-restored']),
       /** Who ran it: its own timer at the deadline, or Harden Lab as soon as the change failed. */
       firedBy: z.enum(['timer', 'engine']).optional(),
+      /** When the switch ran, by the guest's clock (which can differ from this machine's). */
       restoredAt: z.string().optional(),
     })
     .optional(),

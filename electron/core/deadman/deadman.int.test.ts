@@ -70,7 +70,8 @@ describe("the in-guest dead-man's switch on the real lab VM, without a hyperviso
     await killer.catch(() => undefined);
     expect(r.outcome, JSON.stringify(r.error)).toBe('reverted');
     expect(r.deadman).toMatchObject({ outcome: 'restored', firedBy: 'timer' });
-    expect(Date.parse(r.deadman!.restoredAt!) - Date.parse(r.deadman!.armedAt)).toBeGreaterThanOrEqual((DEADLINE_S - 2) * 1000);
+    // The guest's clock is not this machine's (a restored snapshot brings back its old time): measure here.
+    expect(r.durationMs).toBeGreaterThanOrEqual((DEADLINE_S - 2) * 1000);
     expect((await labExecOk(['systemctl', 'is-active', 'ssh'])).trim()).toBe('active');
     expect(await sshdConfig()).toBe(before);
     expect(await switches()).toBe('');

@@ -245,7 +245,7 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, spec
         );
         deadman = { ...deadman!, outcome: 'restored', firedBy: back.firedBy, restoredAt: back.restoredAt };
         extra = { ...extra, deadman };
-        log('revert')(`Restored by the in-guest dead-man's switch (${back.firedBy === 'timer' ? `its own timer, at its ${deadlineS} s deadline` : 'fired by Harden Lab as soon as the change failed'}) at ${back.restoredAt}.`);
+        log('revert')(`Restored by the in-guest dead-man's switch (${back.firedBy === 'timer' ? `its own timer, at its ${deadlineS} s deadline` : 'fired by Harden Lab as soon as the change failed'}) at ${back.restoredAt} by the guest's clock.`);
         return await finish(result('reverted', null, [...failedChecks, ...back.checks], cause), 'The change was reverted by the in-guest dead-man switch: the files are back and a fresh login works.', 'warn');
       } catch (revertError) {
         return await finish(result('revert-failed', null, failedChecks, revertError), `The dead-man switch did not bring the VM back: ${toErrorInfo(revertError).message}. Reach it through its console.`, 'error');
