@@ -1,3 +1,5 @@
+import { classifyCommand, restartArgv } from '../commands/classify';
+
 /**
  * Which changes the in-guest dead-man's switch can take back, decided from
  * the plan alone: file edits (restored from the plan's "before"), checks that
@@ -17,6 +19,8 @@ export interface Guard {
   files: GuardFile[];
   /** Run after the files are back: the services the change reloaded, restarted with their old files. */
   restart: string[][];
+  /** Their names, for the plan's words. */
+  services: string[];
 }
 
 export type GuardDecision = { ok: true; guard: Guard } | { ok: false; reason: string };
@@ -29,36 +33,28 @@ export interface GuardedPart {
   rebootRequired: boolean;
 }
 
-const SERVICE = /^[A-Za-z0-9][A-Za-z0-9@._:-]{0,127}$/;
-
-/** A plan command as the switch sees it: harmless, a service to restart afterwards, or not undoable. */
-export function classifyCommand(argv: readonly string[]): { kind: 'check' } | { kind: 'service'; restart: string[] } | { kind: 'other' } {
-  const [cmd = '', ...rest] = argv;
-  if (/(^|\/)sshd$/.test(cmd) && rest.length === 1 && (rest[0] === '-t' || rest[0] === '-T')) return { kind: 'check' };
-  const name = rest[1] ?? '';
-  if (/(^|\/)systemctl$/.test(cmd) && rest.length === 2 && ['reload', 'restart', 'reload-or-restart', 'try-reload-or-restart'].includes(rest[0]!) && SERVICE.test(name)) {
-    // The service may have died with the bad change: reload-or-restart starts it again.
-    return { kind: 'service', restart: ['systemctl', 'reload-or-restart', name] };
-  }
-  if (/(^|\/)rc-service$/.test(cmd) && rest.length === 2 && SERVICE.test(rest[0]!) && ['reload', 'restart'].includes(rest[1]!)) return { kind: 'service', restart: ['rc-service', rest[0]!, 'restart'] };
-  return { kind: 'other' };
-}
-
 export function guardFor(parts: readonly GuardedPart[]): GuardDecision {
   const files = new Map<string, GuardFile>();
   const restart: string[][] = [];
+  const services: string[] = [];
   for (const p of parts) {
     if (p.rebootRequired) return { ok: false, reason: `"${p.step}" reboots the VM, and a reboot is not undone by putting files back.` };
     const pkgs = [...p.packages.install, ...p.packages.remove];
     if (pkgs.length) return { ok: false, reason: `"${p.step}" installs or removes packages (${pkgs.slice(0, 4).join(', ')}), which putting files back does not undo.` };
     for (const c of p.commands) {
       const k = classifyCommand(c.argv);
-      if (k.kind === 'other') return { ok: false, reason: `"${p.step}" runs \`${c.argv.join(' ').slice(0, 80)}\`, whose effect putting files back does not undo.` };
-      if (k.kind === 'service' && !restart.some((r) => r.join('\0') === k.restart.join('\0'))) restart.push(k.restart);
+      if (k.kind === 'validate-sshd') continue;
+      if (k.kind !== 'service') return { ok: false, reason: `"${p.step}" runs \`${c.argv.join(' ').slice(0, 80)}\`, whose effect putting files back does not undo.` };
+      // The service may have died with the bad change: the restart starts it again.
+      const again = restartArgv(k);
+      if (!restart.some((r) => r.join('\0') === again.join('\0'))) {
+        restart.push(again);
+        services.push(k.name);
+      }
     }
     // The first part that touches a file knows what it was before the whole change.
     for (const f of p.files) if (!files.has(f.path)) files.set(f.path, { path: f.path, before: f.before, ...(f.mode ? { mode: f.mode } : {}) });
   }
   if (files.size === 0) return { ok: false, reason: 'The change writes no file, so there is nothing for the switch to put back.' };
-  return { ok: true, guard: { files: [...files.values()], restart } };
+  return { ok: true, guard: { files: [...files.values()], restart, services } };
 }

@@ -33,7 +33,7 @@ export function safetyNetOf(profile: Pick<Profile, 'hypervisor'>, parts: readonl
   const decision = guardFor(parts.map((p) => ({ step: p.step, files: p.files, commands: p.commands, packages: p.packages ?? { install: [], remove: [] }, rebootRequired: p.rebootRequired ?? false })));
   const lockout = parts.some((p) => p.warnings?.some((w) => w.kind === 'lockout-risk'));
   const switchWords = (g: Guard) =>
-    `an in-guest dead-man's switch puts ${g.files.length === 1 ? g.files[0]!.path : `${g.files.length} files`} back${g.restart.length ? ` and restarts ${g.restart.map((r) => r[r.length - 1] === 'restart' ? r[1] : r[r.length - 1]).join(', ')}` : ''} after ${deadlineS} s, unless a fresh login proves the change first`;
+    `an in-guest dead-man's switch puts ${g.files.length === 1 ? g.files[0]!.path : `${g.files.length} files`} back${g.services.length ? ` and restarts ${g.services.join(', ')}` : ''} after ${deadlineS} s, unless a fresh login proves the change first`;
   if (profile.hypervisor) {
     if (lockout && decision.ok) return { kind: 'snapshot+switch', message: `A snapshot of the VM is taken first; as a second layer, ${switchWords(decision.guard)}.`, guard: decision.guard };
     return { kind: 'snapshot', message: 'A snapshot of the VM is taken first and restored if anything fails.' };
