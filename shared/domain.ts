@@ -95,6 +95,35 @@ export const PlanCommandSchema = z.object({
   why: z.string(),
 });
 
+/**
+ * A proof: a read-only command and what its output must show once the change
+ * holds. The step's verify judges it in the lab and the fleet export turns it
+ * into a task that fails the host, so both ask the very same question.
+ * Patterns use what ERE, Python's re and JavaScript share: literals, `.`,
+ * bracket lists of plain characters, `( | )`, `?`, `*`, `+`, `^`, `$`.
+ */
+export const ProofExpectSchema = z.discriminatedUnion('kind', [
+  /** The whole output, runs of white space as one space, trimmed (sysctl -n). */
+  z.object({ kind: z.literal('equals'), value: z.string() }),
+  /** Some line, trimmed and in lower case, is one of these (sshd -T). */
+  z.object({ kind: z.literal('line'), anyOf: z.array(z.string()).min(1) }),
+  /** Some line, trimmed and in lower case, is the prefix and then a whole number in [min, max] (sshd -T "maxauthtries 3"). */
+  z.object({ kind: z.literal('range'), prefix: z.string().regex(/^[a-z0-9_.-]+ $/), min: z.number().int(), max: z.number().int() }),
+  /** Some line matches the pattern (modprobe dry runs). */
+  z.object({ kind: z.literal('match'), pattern: z.string() }),
+]);
+export type ProofExpect = z.infer<typeof ProofExpectSchema>;
+
+export const ProofSchema = z.object({
+  name: z.string(),
+  argv: z.array(z.string()).min(1),
+  elevated: z.boolean(),
+  expect: ProofExpectSchema,
+  /** In a trial: the step whose proof it is. */
+  step: z.string().optional(),
+});
+export type Proof = z.infer<typeof ProofSchema>;
+
 export const PlanSchema = z.object({
   id: z.string(),
   step: z.string(),
@@ -116,6 +145,8 @@ export const PlanSchema = z.object({
   canaries: z.array(z.string()).optional(),
   /** What takes the change back if it fails: a snapshot, the in-guest dead-man's switch, both, or nothing (then apply is refused). */
   safetyNet: z.object({ kind: z.enum(['snapshot', 'snapshot+switch', 'switch', 'none']), message: z.string() }).optional(),
+  /** What proves the change on a host once it is made (verify in the lab, tasks in the fleet export). */
+  proofs: z.array(ProofSchema).optional(),
 });
 export type PlanShape = z.infer<typeof PlanSchema>;
 

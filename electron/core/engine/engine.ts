@@ -160,6 +160,7 @@ export class Engine {
       ...(draft.reports?.length ? { reports: draft.reports } : {}),
       proveRebootByDefault: step.proveRebootByDefault ?? false,
       canaries: [LOGIN_CANARY],
+      ...(step.proofs && !draft.nothingToDo ? { proofs: step.proofs(draft) } : {}),
     };
     return { plan, facts, draft, step };
   }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { PlanShape, PlanWarning, StepOptionField } from '../../../shared/domain';
+import type { PlanShape, PlanWarning, Proof, StepOptionField } from '../../../shared/domain';
 import type { Profile } from '../../../shared/profile';
 import type { DistroAdapter } from '../distro/types';
 import type { Facts } from '../facts/cache';
@@ -112,6 +112,12 @@ export interface StepDefinition<F = unknown, O = Record<string, unknown>, D = un
   /** Default: write every file atomically, then run every command in order. */
   apply?(draft: StepPlanDraft<D>, ctx: StepContext): Promise<void>;
   verify(draft: StepPlanDraft<D>, ctx: StepContext): Promise<VerifyCheck[]>;
+  /**
+   * Read-only commands and what they must print once the change holds,
+   * from the same definitions verify judges (verify may run them itself):
+   * the fleet export runs them on every host after the change.
+   */
+  proofs?(draft: StepPlanDraft<D>): Proof[];
   /** Audit checks derived from the probe facts, from the same definitions the plan and verify use. */
   audit(facts: F): AuditCheckDraft[];
   /** The step's own apply reboots (and waits) when it must; the engine then does not reboot after it. */

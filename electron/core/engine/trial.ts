@@ -75,6 +75,7 @@ export function mergedPlan(t: TrialPlanShape): PlanShape {
     options: { policy: t.policy.name, version: t.policy.version, without: t.without },
     proveRebootByDefault: t.proveRebootByDefault,
     canaries: t.canaries,
+    proofs: changing.flatMap((p) => (p.proofs ?? []).map((x) => ({ ...x, step: p.step }))),
   };
 }
 

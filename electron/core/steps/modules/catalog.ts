@@ -126,6 +126,9 @@ export function moduleForFsType(fsType: string): string {
 }
 
 /** What `install M CMD` lines may run to refuse a load: any command that exits without loading counts. */
+/** The dry-run line of a blocked module, for the proofs a fleet host runs: the same rule as isBlockingInstallCommand, in the pattern dialect every judge shares. */
+export const BLOCKED_DRY_RUN_LINE = '^ *install (/usr)?(/s?bin/)?(false|true)( |$)';
+
 export function isBlockingInstallCommand(command: string): boolean {
   return /^(?:\/usr)?(?:\/s?bin\/)?(?:false|true)(?:\s|$)/.test(command.trim());
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isBlockingInstallCommand, isContainerModule, moduleForFsType } from './catalog';
+import { BLOCKED_DRY_RUN_LINE, isBlockingInstallCommand, isContainerModule, moduleForFsType } from './catalog';
+import { holdsOn } from '../../proofs/judge';
 import { dryRunBlocks, isBuiltin, parseBlocklistFile, parseBoundDevices, parseDescriptions, parseDryRun, parseModinfo, parseModuleIndex, indexInfo, parseModprobeRules, parseMounts, parseProcModules } from './parse';
 
 const fx = (name: string) => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
@@ -108,5 +109,19 @@ describe('catalog', () => {
     expect(moduleForFsType('fuse.sshfs')).toBe('fuse');
     expect(moduleForFsType('squashfs')).toBe('squashfs');
     expect(moduleForFsType('ext3')).toBe('ext4');
+  });
+});
+
+describe('the proof of a blocked module says what the dry-run parser says', () => {
+  // "install /bin/false " (trailing space): kmod 30's `modprobe -n -v` and `-D` for a module with an install line, recorded on this machine.
+  const samples = ['install /bin/false \n', 'install /usr/bin/true\n', 'insmod /lib/modules/6.1.0-50-cloud-amd64/kernel/fs/cramfs/cramfs.ko \n', '', 'install /sbin/modprobe --ignore-install cramfs\n', 'install /bin/falsehood\n'];
+  it.each(samples)('%j', (out) => {
+    expect(holdsOn({ kind: 'match', pattern: BLOCKED_DRY_RUN_LINE }, out)).toBe(dryRunBlocks(parseDryRun(out)));
+  });
+  it('on the recorded lab output of modules that are not blocked', () => {
+    for (const block of fx('debian12-modprobe-D').split('=== ').filter(Boolean)) {
+      const out = block.split('\n').slice(1).filter((l) => !l.startsWith('rc=')).join('\n');
+      expect(holdsOn({ kind: 'match', pattern: BLOCKED_DRY_RUN_LINE }, out)).toBe(dryRunBlocks(parseDryRun(out)));
+    }
   });
 });

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { explainInvalidName } from '../../../../shared/names';
 import type { AuditCheckDraft, StepDefinition, VerifyCheck } from '../../engine/step';
 import type { TargetProbeItem } from '../../engine/target';
-import { RECOMMENDED_MODULES, RECOMMENDED_NAMES, canonicalModule, isContainerModule } from './catalog';
+import { BLOCKED_DRY_RUN_LINE, RECOMMENDED_MODULES, RECOMMENDED_NAMES, canonicalModule, isContainerModule } from './catalog';
+import type { Proof } from '../../../../shared/domain';
 import { dryRunBlocks, isBuiltin, parseDryRun, parseProcModules } from './parse';
 import { chooseModules, inUse, planModules, type ModulesData, type ModulesFacts, type ModulesOptions } from './plan';
 import { lookupModules, MODULES_FACTS, probeModules } from './probe';
@@ -127,6 +128,17 @@ export const modulesStep: StepDefinition<ModulesFacts, ModulesOptions, ModulesDa
     }
     return checks;
   },
+
+  // The dry run verify reads, chosen on the host itself: -n -v prints nothing for a module that is loaded, so those are asked with -D.
+  proofs: (draft): Proof[] =>
+    draft.data?.provable
+      ? draft.data.blocked.map((m) => ({
+          name: `${m} cannot be loaded`,
+          argv: ['sh', '-c', 'if grep -q "^$1 " /proc/modules; then exec modprobe -D "$1"; fi; exec modprobe -n -v "$1"', 'sh', m],
+          elevated: true,
+          expect: { kind: 'match', pattern: BLOCKED_DRY_RUN_LINE },
+        }))
+      : [],
 
   audit(facts): AuditCheckDraft[] {
     // Judged by what the plan with the default options (the audit's Fix link) would do on this host:

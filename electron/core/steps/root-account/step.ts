@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { isValidName } from '../../../../shared/names';
 import { HardenLabError } from '../../errors';
+import type { Proof } from '../../../../shared/domain';
+import { literal } from '../../proofs/judge';
 import type { AuditCheckDraft, StepContext, StepDefinition, StepPlanDraft, VerifyCheck } from '../../engine/step';
 import { adminGroupMembers, classifyShadow, doasAdmins, isLockedState, isNoLoginShell, parsePasswdStatus, shellOf, sudoAllowsAll, withShell, type ShadowInfo } from './accounts';
 import { optionFieldsFrom } from '../option-fields';
@@ -199,6 +201,12 @@ export const rootAccountStep: StepDefinition<RootAccountFacts, RootAccountOption
     checks.push({ name: `A fresh login of ${ctx.profile.user} with elevation still works`, ok: login.ok, evidence: login.evidence });
     return checks;
   },
+
+  // What a fleet host shows once the change holds, read the way verify reads it (passwd -S, getent).
+  proofs: (draft): Proof[] => [
+    ...(draft.data?.lock ? [{ name: 'passwd -S root reports it locked', argv: ['passwd', '-S', 'root'], elevated: true, expect: { kind: 'match' as const, pattern: '^root (L|LK) ' } }] : []),
+    ...(draft.data?.shell ? [{ name: `root's shell is ${draft.data.shell}`, argv: ['getent', 'passwd', 'root'], elevated: false, expect: { kind: 'match' as const, pattern: `:${literal(draft.data.shell)}$` } }] : []),
+  ],
 
   audit(facts): AuditCheckDraft[] {
     const locked = isLockedState(facts.shadow.state);

@@ -51,6 +51,13 @@ export function canonicalValue(keyword: string, value: string): string {
   return VALUE_ALIASES[canonicalKey(keyword)]?.[v] ?? v;
 }
 
+/** Every way `sshd -T` may print a value that means this one (the canonical form and its old names). */
+export function valueSpellings(keyword: string, value: string): string[] {
+  const v = canonicalValue(keyword, value);
+  const aliases = Object.entries(VALUE_ALIASES[canonicalKey(keyword)] ?? {}).filter(([, to]) => to === v).map(([from]) => from);
+  return [v, ...aliases];
+}
+
 function splitDirective(raw: string): { keyword: string; value: string } | null {
   const line = raw.trim();
   if (line === '' || line.startsWith('#')) return null;

@@ -8,6 +8,7 @@ import type { Target } from '../../engine/target';
 import { withFreshFacts } from '../../facts/testing';
 import { AUDITED_OPTIONS, SSHD_SETTINGS, sshOptions, valueOf, type SshOptions } from './settings';
 import { sshStep, type SshData } from './step';
+import { judgeProof } from '../../proofs/judge';
 import { DEBIAN12_SSHD_CONFIG, sshdCopy, type SshdCopy } from './testing/sshd-copy';
 
 // Plan, verify and audit of the ssh step on a copy of Debian 12's /etc/ssh, judged by the real sshd -T.
@@ -66,6 +67,21 @@ describe('the ssh settings table drives plan, verify and audit', () => {
       expect(checks.filter((c) => c.name.startsWith('sshd -T'))).toHaveLength(3);
       expect(sshStep.audit(await sshStep.probe(ctx)).filter((c) => c.status !== 'pass')).toEqual([]);
       expect((await sshStep.plan(await sshStep.probe(ctx), options, ctx)).nothingToDo).toBe(true);
+    }
+  });
+
+  it('its proofs (what a fleet host runs) hold on the real sshd -T once verify passes, and fail before the change', async () => {
+    for (const options of [AUDITED_OPTIONS, { ...AUDITED_OPTIONS, stronger: true }, sshOptions.parse({ rootLogin: 'prohibit-password' })]) {
+      const { copy, ctx } = setUp();
+      const plan = await sshStep.plan(await sshStep.probe(ctx), options, ctx);
+      const proofs = sshStep.proofs!(plan);
+      expect(proofs.map((p) => p.name)).toEqual(plan.data!.desired.map((d) => expect.stringContaining(d.keyword.toLowerCase())));
+      const before = await ctx.target.exec(proofs[0]!.argv, { elevate: true });
+      expect(proofs.filter((p) => !judgeProof(p, before).ok).map((p) => p.name)).toEqual(expect.arrayContaining(['sshd -T: passwordauthentication no']));
+      for (const f of plan.files) copy.write(f.path, f.after);
+      const after = await ctx.target.exec(proofs[0]!.argv, { elevate: true });
+      expect(proofs.map((p) => `${p.name}: ${judgeProof(p, after).evidence}`).filter((l) => l.includes('wanted'))).toEqual([]);
+      expect((await sshStep.verify(plan, ctx)).every((c) => c.ok)).toBe(true);
     }
   });
 

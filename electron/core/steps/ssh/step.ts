@@ -5,6 +5,7 @@ import type { AuditCheckDraft, StepContext, StepDefinition, StepPlanDraft, Verif
 import { AUDITED_OPTIONS, desiredSettings, holds, selectSettings, settingFor, settingsFor, SSHD_SETTINGS, sshOptions, wanted, type SshOptions } from './settings';
 import { canonicalKey, canonicalValue, includePatterns, ourDirectives, parseSshdT, planSshdEdit, type DesiredSetting, type SshdFile } from './sshd-config';
 import { optionFieldsFrom } from '../option-fields';
+import { SSHD, sshdProofs } from './proofs';
 
 export { desiredSettings, sshOptions, type SshOptions } from './settings';
 
@@ -18,7 +19,6 @@ export { desiredSettings, sshOptions, type SshOptions } from './settings';
  * while the old session stays open.
  */
 const MAIN = '/etc/ssh/sshd_config';
-const SSHD = '/usr/sbin/sshd';
 
 export interface SshFacts {
   files: SshdFile[];
@@ -210,6 +210,9 @@ export const sshStep: StepDefinition<SshFacts, SshOptions, SshData> = {
     checks.push({ name: `A fresh key login of ${ctx.profile.user} with elevation still works`, ok: login.ok, evidence: login.evidence });
     return checks;
   },
+
+  // The global context verify checks first, line by line; a fleet host proves its own fresh connection after it.
+  proofs: (draft) => (draft.data ? sshdProofs(draft.data.desired, draft.data.options) : []),
 
   audit(facts): AuditCheckDraft[] {
     return settingsFor(AUDITED_OPTIONS).map((s): AuditCheckDraft => {

@@ -55,7 +55,7 @@ describe('a sysctl setting is one line of data', () => {
 
     files.set(PATH, plan.files[0]!.after!);
     const failing = (await sysctlStep.verify(plan, ctx)).filter((c) => c.name === `${MADE_UP.key} = 1`);
-    expect(failing).toEqual([{ name: `${MADE_UP.key} = 1`, ok: false, evidence: `sysctl -n ${MADE_UP.key}: 0` }]);
+    expect(failing).toEqual([{ name: `${MADE_UP.key} = 1`, ok: false, evidence: `sysctl -n ${MADE_UP.key}: 0 (wanted: prints 1)` }]);
 
     for (const [k, v] of Object.entries(plan.data!.expected)) live.set(k, v);
     const checks = await sysctlStep.verify(plan, ctx);

@@ -2,12 +2,18 @@ import { z } from 'zod';
 import { explainInvalidName } from '../../../../shared/names';
 import type { AuditCheckDraft, StepDefinition, VerifyCheck } from '../../engine/step';
 import { ALL_SETTINGS, settingFor } from './catalog';
-import { normalizeValue } from './parse';
 import { desiredValue, planSysctl, satisfied, type SysctlData, type SysctlFacts, type SysctlOptions } from './plan';
 import { probeSysctl, readSysctls, SYSCTL_FACTS, sysctlState } from './probe';
 import { optionFieldsFrom } from '../option-fields';
 import { explainSysctlLoss, lookUpBootSetters, lostKeys } from './reboot-loss';
 import { systemdInit } from '../../facts/common';
+import type { Proof } from '../../../../shared/domain';
+import { judgeProof } from '../../proofs/judge';
+
+/** `sysctl -n KEY` prints the value the plan wrote: what verify and every fleet host check. */
+function sysctlProofs(d: SysctlData): Proof[] {
+  return Object.entries(d.expected).map(([key, want]) => ({ name: `${key} = ${want}`, argv: ['sysctl', '-n', key], elevated: true, expect: { kind: 'equals', value: want } }));
+}
 
 /**
  * Kernel hardening sysctls: one file in sysctl.d named to be read last, a
@@ -89,14 +95,16 @@ export const sysctlStep: StepDefinition<SysctlFacts, SysctlOptions, SysctlData> 
       const now = await ctx.target.readFile(d.path, { elevate: true });
       checks.push({ name: `${d.path} is in place`, ok: now === planned.after, evidence: now === null ? 'the file is missing' : now === planned.after ? `${Object.keys(d.expected).length} settings` : 'the file differs from the plan' });
     }
+    // The proofs the fleet export runs, judged here the same way (one round trip for every key).
     const live = await readSysctls(ctx.target, Object.keys(d.expected));
-    for (const [key, want] of Object.entries(d.expected)) {
-      const r = live.get(key);
-      const got = r && r.code === 0 ? normalizeValue(r.stdout) : null;
-      checks.push({ name: `${key} = ${want}`, ok: got === want, evidence: got === null ? `sysctl -n ${key} failed (exit ${r?.code})` : `sysctl -n ${key}: ${got}` });
+    for (const p of sysctlProofs(d)) {
+      const r = live.get(p.argv[2]!);
+      checks.push({ name: p.name, ...judgeProof(p, { code: r?.code ?? null, stdout: r?.stdout ?? '' }) });
     }
     return checks;
   },
+
+  proofs: (draft) => sysctlProofs(draft.data!),
 
   async explainRebootLoss(lost, _draft, ctx) {
     const keys = lostKeys(lost);
