@@ -56,7 +56,7 @@ export function canaryTasks(canaries: readonly Canary[]): Task[] {
     const cmd = canaryCommand(c);
     const { failed_when, vars } = failedWhen(c);
     return {
-      name: `canary ${c.name}: ${c.kind}`,
+      name: `Canary ${c.name}: ${c.kind}`,
       'ansible.builtin.command': { argv: cmd.argv.map(unsafe) },
       become: cmd.elevate,
       register: 'hl_canary',

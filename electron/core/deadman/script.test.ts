@@ -5,17 +5,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sleep } from '../sleep';
 import type { Guard } from './guard';
-import { armArgv, disarmArgv, fireArgv, layoutOf, parseRestored, restoreScript, sleeperScript } from './script';
+import { armArgv, disarmArgv, fireArgv, layoutOf, parseRestored, restoreFilesOf, restoreScript, sleeperScript } from './script';
 
 // The scripts run for real here (sh, as the guest runs them); only the root
 // folder differs. The systemd variant needs PID 1 to be systemd: the lab VM
 // runs it in electron/core/deadman/deadman.int.test.ts.
-function install(guard: Guard, deadlineS = 60) {
+function install(guard: Pick<Guard, 'files' | 'restart'>, deadlineS = 60) {
   const root = mkdtempSync(join(tmpdir(), 'hl-deadman-'));
   const l = layoutOf('20261204T190000-ssh-ab12', root);
   mkdirSync(join(l.dir, 'files'), { recursive: true });
   guard.files.forEach((f, i) => f.before !== null && writeFileSync(l.backup(i), f.before));
-  writeFileSync(l.script, restoreScript(l, guard, { deadlineS, armedAt: '2026-12-04T19:00:00Z' }));
+  writeFileSync(l.script, restoreScript(l, restoreFilesOf(guard), guard.restart, { deadlineS, armedAt: '2026-12-04T19:00:00Z' }));
   writeFileSync(l.sleeper, sleeperScript(l, deadlineS));
   return { root, l };
 }

@@ -29,11 +29,27 @@ export function layoutOf(id: string, root: string = DEADMAN_ROOT): SwitchLayout 
   return { id, dir, unit: `hardenlab-deadman-${id}`, script: `${dir}/restore.sh`, sleeper: `${dir}/sleeper.sh`, backup: (i) => `${dir}/files/${i}` };
 }
 
+/**
+ * A file the restore script puts back. 'file': its backup is at backup(i);
+ * 'absent': the change created it, so it goes; 'on-host': the arm decided on
+ * the host itself (a fleet host's files are its own, not the lab's): a backup
+ * when the file existed, else it goes.
+ */
+export interface RestoreFile {
+  path: string;
+  was: 'file' | 'absent' | 'on-host';
+  mode?: string;
+}
+
+export function restoreFilesOf(guard: Pick<Guard, 'files'>): RestoreFile[] {
+  return guard.files.map((f) => ({ path: f.path, was: f.before === null ? 'absent' : 'file', ...(f.mode ? { mode: f.mode } : {}) }));
+}
+
 /** The restore script: run once by whoever takes the lock first, as root; it records who ran it and whether every part worked. */
-export function restoreScript(l: SwitchLayout, guard: Guard, o: { deadlineS: number; armedAt: string }): string {
+export function restoreScript(l: SwitchLayout, files: readonly RestoreFile[], restart: readonly string[][], o: { deadlineS: number; armedAt: string }): string {
   const lines = [
     '#!/bin/sh',
-    `# Harden Lab's dead-man's switch for experiment ${l.id}, armed ${o.armedAt} for ${o.deadlineS} s.`,
+    `# Harden Lab's dead-man's switch ${l.id}, armed ${o.armedAt} for ${o.deadlineS} s.`,
     '# Puts back the files the change wrote and restarts what it reloaded, unless',
     '# Harden Lab proved the change with a fresh login and disarmed it first.',
     `d=${quoteArg(l.dir)}`,
@@ -52,10 +68,13 @@ export function restoreScript(l: SwitchLayout, guard: Guard, o: { deadlineS: num
     '  fi',
     '}',
   ];
-  guard.files.forEach((f, i) => {
-    lines.push(f.before === null ? `rm -f ${quoteArg(f.path)} || failed=1` : `put ${quoteArg(l.backup(i))} ${quoteArg(f.path)} ${quoteArg(f.mode ?? '')}`);
+  files.forEach((f, i) => {
+    const back = `put ${quoteArg(l.backup(i))} ${quoteArg(f.path)} ${quoteArg(f.mode ?? '')}`;
+    if (f.was === 'absent') lines.push(`rm -f ${quoteArg(f.path)} || failed=1`);
+    else if (f.was === 'file') lines.push(back);
+    else lines.push(`if [ -e ${quoteArg(l.backup(i))} ]; then`, `  ${back}`, 'else', `  rm -f ${quoteArg(f.path)} || failed=1`, 'fi');
   });
-  for (const argv of guard.restart) lines.push(`${shellJoin(argv)} || failed=1`);
+  for (const argv of restart) lines.push(`${shellJoin(argv)} || failed=1`);
   lines.push('printf \'%s %s %s\\n\' "$by" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$failed" > "$d/restored"', '');
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 import type { Target } from '../engine/target';
 import { mustExec } from '../engine/target';
 import type { Guard } from './guard';
-import { armArgv, DETECT_MANAGER, disarmArgv, fireArgv, layoutOf, parseRestored, removeArgv, restoreScript, sleeperScript, type Manager, type SwitchLayout } from './script';
+import { armArgv, DETECT_MANAGER, disarmArgv, fireArgv, layoutOf, parseRestored, removeArgv, restoreFilesOf, restoreScript, sleeperScript, type Manager, type SwitchLayout } from './script';
 
 /** An armed switch: where it lives on the guest, how it fires, and when (this machine's clock). */
 export interface ArmedSwitch {
@@ -22,7 +22,7 @@ export async function armSwitch(target: Target, id: string, guard: Guard, o: { d
   for (const [i, f] of guard.files.entries()) {
     if (f.before !== null) await target.writeFile(layout.backup(i), f.before, { elevate: true, mode: '0600', backup: false });
   }
-  await target.writeFile(layout.script, restoreScript(layout, guard, { deadlineS: o.deadlineS, armedAt }), { elevate: true, mode: '0700', backup: false });
+  await target.writeFile(layout.script, restoreScript(layout, restoreFilesOf(guard), guard.restart, { deadlineS: o.deadlineS, armedAt }), { elevate: true, mode: '0700', backup: false });
   if (manager === 'sleeper') await target.writeFile(layout.sleeper, sleeperScript(layout, o.deadlineS), { elevate: true, mode: '0700', backup: false });
   await mustExec(target, armArgv(layout, manager, o.deadlineS), { elevate: true, timeoutMs: 30_000 }, 'Arming the dead-man switch');
   return { layout, manager, deadlineS: o.deadlineS, armedAt, firesAt: Date.now() + o.deadlineS * 1000 };

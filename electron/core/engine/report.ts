@@ -2,7 +2,7 @@ import type { CanaryVerdict } from '../../../shared/canary';
 import type { ExperimentShape } from '../../../shared/domain';
 import type { Profile } from '../../../shared/profile';
 import { HardenLabError } from '../errors';
-import { exportFleet, provenChanges } from './fleet-export';
+import { exportFleet, provenChanges } from '../fleet/export';
 
 /**
  * Readable reports of experiments: what was planned (the diffs), what ran,

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { ExperimentShape } from '../../../shared/domain';
+import type { ExperimentShape, Proof } from '../../../shared/domain';
 import { unifiedDiff } from '../../../shared/diff';
-import { exportFleet, mapCommand, provenChanges } from './fleet-export';
+import { exportFleet, provenChanges } from './export';
 import { CanarySchema } from '../../../shared/canary';
 
-function experiment(id: string, step: string, files: Array<{ path: string; before: string | null; after: string | null; mode?: string }>, commands: string[][], outcome: 'verified' | 'reverted' = 'verified'): ExperimentShape {
+function experiment(id: string, step: string, files: Array<{ path: string; before: string | null; after: string | null; mode?: string }>, commands: string[][], outcome: 'verified' | 'reverted' = 'verified', proofs: Proof[] = []): ExperimentShape {
   return {
     id,
     profile: 'lab',
@@ -29,6 +29,7 @@ function experiment(id: string, step: string, files: Array<{ path: string; befor
       rebootRequired: false,
       warnings: [],
       nothingToDo: false,
+      proofs,
     },
     result: { experimentId: id, step, outcome, snapshot: null, checks: [], phases: [], durationMs: 1 },
     log: [],
@@ -45,48 +46,51 @@ describe('fleet export', () => {
     expect(() => provenChanges(exps, 'zz')).toThrow(/no experiment/);
   });
 
-  it('maps commands to what they mean', () => {
-    expect(mapCommand(['/usr/sbin/sshd', '-t'])).toEqual({ kind: 'validate-sshd' });
-    expect(mapCommand(['systemctl', 'reload', 'ssh'])).toEqual({ kind: 'service', name: 'ssh', state: 'reloaded' });
-    expect(mapCommand(['rc-service', 'sshd', 'reload'])).toEqual({ kind: 'service', name: 'sshd', state: 'reloaded' });
-    expect(mapCommand(['passwd', '-l', 'root'])).toEqual({ kind: 'lock-root' });
-    expect(mapCommand(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', 'kmod'])).toEqual({ kind: 'packages', names: ['kmod'] });
-    expect(mapCommand(['sysctl', '-p', '/etc/sysctl.d/90.conf'])).toEqual({ kind: 'command', argv: ['sysctl', '-p', '/etc/sysctl.d/90.conf'], optional: false });
-  });
-
   it('writes a playbook that YAML parses back to the exact file contents', () => {
+    const sshdProof: Proof = { name: 'sshd -T: passwordauthentication no', argv: ['/usr/sbin/sshd', '-T'], elevated: true, expect: { kind: 'line', anyOf: ['passwordauthentication no'] } };
+    const sysctlProof: Proof = { name: 'kernel.kptr_restrict = 2', argv: ['sysctl', '-n', 'kernel.kptr_restrict'], elevated: true, expect: { kind: 'equals', value: '2' } };
     const exps = [
-      experiment('a', 'ssh', [{ path: '/etc/ssh/sshd_config.d/00-hardenlab.conf', before: null, after: 'PasswordAuthentication no\n', mode: '0644' }], [['/usr/sbin/sshd', '-t'], ['systemctl', 'reload', 'ssh']]),
-      experiment('bb', 'sysctl', [{ path: '/etc/sysctl.d/90-hardenlab.conf', before: null, after: tricky }], [['sysctl', '-p', '/etc/sysctl.d/90-hardenlab.conf']]),
+      experiment('a', 'ssh', [{ path: '/etc/ssh/sshd_config.d/00-hardenlab.conf', before: null, after: 'PasswordAuthentication no\n', mode: '0644' }], [['/usr/sbin/sshd', '-t'], ['systemctl', 'reload', 'ssh']], 'verified', [sshdProof]),
+      experiment('bb', 'sysctl', [{ path: '/etc/sysctl.d/90-hardenlab.conf', before: null, after: tricky }], [['sysctl', '-p', '/etc/sysctl.d/90-hardenlab.conf']], 'verified', [sysctlProof]),
     ];
-    const out = exportFleet(provenChanges(exps, undefined), { profile: 'lab', host: '127.0.0.1', port: 2222, user: 'lab', generatedAt: 'T' });
+    const out = exportFleet(provenChanges(exps, undefined), { profile: 'lab', host: '127.0.0.1', port: 2222, user: 'lab', generatedAt: 'T', deadlineS: 90 });
     expect(out.playbook.startsWith('---\n# Harden Lab: the changes proved on the lab VM "lab":\n')).toBe(true);
     expect(out.playbook).not.toMatch(/[&*]a\d/); // no YAML anchors or aliases: each task reads on its own
-    const parsed = parse(out.playbook, { customTags: [{ tag: '!unsafe', resolve: (x: string) => x }] }) as Array<Record<string, unknown>>;
-    expect(parsed).toEqual([
-      {
-        name: 'Harden Lab: ssh, sysctl',
-        hosts: 'hardened',
-        become: true,
-        gather_facts: false,
-        tasks: [
-          {
-            name: 'ssh: /etc/ssh/sshd_config.d/00-hardenlab.conf',
-            'ansible.builtin.copy': { dest: '/etc/ssh/sshd_config.d/00-hardenlab.conf', content: 'PasswordAuthentication no\n', mode: '0644', backup: true, validate: '/usr/sbin/sshd -t -f %s' },
-            notify: ['ssh: reload ssh'],
-          },
-          {
-            name: 'sysctl: /etc/sysctl.d/90-hardenlab.conf',
-            'ansible.builtin.copy': { dest: '/etc/sysctl.d/90-hardenlab.conf', content: tricky, backup: true },
-            notify: ['sysctl: sysctl -p /etc/sysctl.d/90-hardenlab.conf'],
-          },
-        ],
-        handlers: [
-          { name: 'ssh: reload ssh', 'ansible.builtin.service': { name: 'ssh', state: 'reloaded' } },
-          { name: 'sysctl: sysctl -p /etc/sysctl.d/90-hardenlab.conf', 'ansible.builtin.command': { argv: ['sysctl', '-p', '/etc/sysctl.d/90-hardenlab.conf'] }, changed_when: true },
-        ],
-      },
+    const parsed = parse(out.playbook, { customTags: [{ tag: '!unsafe', resolve: (x: string) => x }] }) as Array<{ tasks: Array<Record<string, unknown>>; handlers: unknown[] } & Record<string, unknown>>;
+    expect(parsed).toHaveLength(1);
+    expect(parsed[0]).toMatchObject({ name: 'Harden Lab: ssh, sysctl', hosts: 'hardened', become: true, gather_facts: false });
+    const [block, sysctlCopy, flush, sysctlRead, sysctlCheck] = parsed[0]!.tasks as Array<Record<string, unknown>>;
+    // sshd: arm the switch, write, reload, a fresh connection, the proofs, disarm; the rescue puts the host back and fails it.
+    expect(block!.name).toBe("[ssh] sshd behind the dead-man's switch (90 s)");
+    const inBlock = block!.block as Array<Record<string, unknown>>;
+    expect(inBlock.map((t) => Object.keys(t).find((k) => k.startsWith('ansible.builtin.')))).toEqual([
+      'ansible.builtin.command',
+      'ansible.builtin.copy',
+      'ansible.builtin.service',
+      'ansible.builtin.meta',
+      'ansible.builtin.wait_for_connection',
+      'ansible.builtin.command',
+      'ansible.builtin.assert',
+      'ansible.builtin.command',
     ]);
+    expect(inBlock[1]).toMatchObject({ 'ansible.builtin.copy': { dest: '/etc/ssh/sshd_config.d/00-hardenlab.conf', content: 'PasswordAuthentication no\n', mode: '0644', backup: true, validate: '/usr/sbin/sshd -t -f %s' }, register: 'hl_ssh_sshd_0' });
+    expect(inBlock[2]).toMatchObject({ 'ansible.builtin.service': { name: 'ssh', state: 'reloaded' }, when: 'hl_ssh_sshd_0 is changed' });
+    expect(inBlock[3]).toMatchObject({ 'ansible.builtin.meta': 'reset_connection' });
+    expect(inBlock[5]).toMatchObject({ name: '[ssh] read /usr/sbin/sshd -T', register: 'hl_proof_ssh_0', changed_when: false, when: 'not ansible_check_mode' });
+    expect(inBlock[6]).toMatchObject({ name: '[ssh] prove sshd -T: passwordauthentication no', when: 'not ansible_check_mode', vars: { hl_want: ['passwordauthentication no'] } });
+    const rescue = block!.rescue as Array<Record<string, unknown>>;
+    expect(rescue.at(-1)).toMatchObject({ 'ansible.builtin.fail': { msg: expect.stringContaining("the dead-man's switch put sshd's files back") } });
+    expect(rescue.find((t) => t['ansible.builtin.wait_for_connection'])).toMatchObject({ 'ansible.builtin.wait_for_connection': { timeout: 210 } });
+    expect(sysctlCopy).toEqual({
+      name: '[sysctl] /etc/sysctl.d/90-hardenlab.conf',
+      'ansible.builtin.copy': { dest: '/etc/sysctl.d/90-hardenlab.conf', content: tricky, backup: true },
+      notify: ['[sysctl] sysctl -p /etc/sysctl.d/90-hardenlab.conf'],
+    });
+    expect(flush).toMatchObject({ 'ansible.builtin.meta': 'flush_handlers' });
+    expect(sysctlRead).toMatchObject({ 'ansible.builtin.command': { argv: ['sysctl', '-n', 'kernel.kptr_restrict'] }, changed_when: false });
+    expect(sysctlCheck).toMatchObject({ name: '[sysctl] prove kernel.kptr_restrict = 2', 'ansible.builtin.assert': { that: ["(hl_proof_sysctl_0.stdout.split() | join(' ')) == hl_want"] }, vars: { hl_want: '2' } });
+    // sshd is reloaded in its block, not again by a handler.
+    expect(parsed[0]!.handlers).toEqual([{ name: '[sysctl] sysctl -p /etc/sysctl.d/90-hardenlab.conf', 'ansible.builtin.command': { argv: ['sysctl', '-p', '/etc/sysctl.d/90-hardenlab.conf'] }, changed_when: true }]);
     // And a second, independent YAML reader (PyYAML, as Ansible uses) reads the same contents.
     const dir = mkdtempSync(join(tmpdir(), 'hl-fleet-'));
     writeFileSync(join(dir, 'p.yml'), out.playbook);
@@ -96,15 +100,18 @@ describe('fleet export', () => {
     const r = spawnSync(py[0]!, py.slice(1), { encoding: 'utf8' });
     if (r.status !== 0 && /No module named/.test(r.stderr)) throw new Error('python3-yaml is needed (apt-get install python3-yaml)');
     expect(r.status, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as Array<{ tasks: Array<{ 'ansible.builtin.copy'?: { dest: string; content: string } }>; handlers: Array<{ name: string }> }>;
-    const copies = doc[0]!.tasks.map((t) => t['ansible.builtin.copy']).filter(Boolean);
+    type PyTask = { 'ansible.builtin.copy'?: { dest: string; content: string }; block?: PyTask[] };
+    const doc = JSON.parse(r.stdout) as Array<{ tasks: PyTask[]; handlers: Array<{ name: string }> }>;
+    const copies = doc[0]!.tasks.flatMap((t) => [t, ...(t.block ?? [])]).map((t) => t['ansible.builtin.copy']).filter(Boolean);
     expect(copies.map((c) => c!.content)).toEqual(['PasswordAuthentication no\n', tricky]);
-    expect(doc[0]!.handlers.map((h) => h.name)).toEqual(['ssh: reload ssh', 'sysctl: sysctl -p /etc/sysctl.d/90-hardenlab.conf']);
-    if (existsSync('/usr/bin/ansible-playbook')) {
-      writeFileSync(join(dir, 'inv.ini'), out.inventory);
-      const syntax = spawnSync('ansible-playbook', ['--syntax-check', '-i', join(dir, 'inv.ini'), join(dir, 'p.yml')], { encoding: 'utf8' });
-      expect(syntax.status, syntax.stdout + syntax.stderr).toBe(0);
-    }
+    expect(doc[0]!.handlers.map((h) => h.name)).toEqual(['[sysctl] sysctl -p /etc/sysctl.d/90-hardenlab.conf']);
+    writeFileSync(join(dir, 'inv.ini'), out.inventory);
+    const syntax = spawnSync('ansible-playbook', ['--syntax-check', '-i', join(dir, 'inv.ini'), join(dir, 'p.yml')], { encoding: 'utf8' });
+    expect(syntax.status, syntax.stdout + syntax.stderr).toBe(0);
+    // Debian's ansible-lint, with its strictest profile (.ci/run installs it).
+    const lint = spawnSync('ansible-lint', ['--nocolor', '-p', '--profile', 'production', 'p.yml'], { encoding: 'utf8', cwd: dir, env: { ...process.env, ANSIBLE_LINT_NODEPS: '1' } });
+    if (lint.error) throw new Error(`ansible-lint is needed (apt-get install ansible-lint): ${lint.error.message}`);
+    expect(lint.status, lint.stdout + lint.stderr).toBe(0);
   });
 
   it('writes a shell script that applies the same contents, then changes nothing the second time', () => {
@@ -146,7 +153,7 @@ describe('fleet export', () => {
     expect(out.playbook).toContain(`hl_pattern: !unsafe "[1-9a-f]{8}"`);
     expect(out.notes).toContain('Canary "forward" checks a port from this machine (a lab port forward), so it is not part of the export.');
     const tasks = (parse(out.playbook, { customTags: [{ tag: '!unsafe', resolve: (x: string) => x }] }) as Array<{ tasks: Array<Record<string, unknown>> }>)[0]!.tasks;
-    expect(tasks.map((t) => t.name)).toEqual(['Apply the changes before the canaries run', 'canary agent: command']);
+    expect(tasks.map((t) => t.name)).toEqual(['Apply the changes before the proofs and canaries run', 'Canary agent: command']);
     expect(tasks[1]).toMatchObject({
       'ansible.builtin.command': { argv: ['timeout', '-k', '2', '30', 'sh', '-c', `echo "addr ffffffff81000000" # {{ lookup('pipe', 'id') }}`] },
       check_mode: false,
@@ -167,7 +174,7 @@ describe('fleet export', () => {
       writeFileSync(join(adir, 'p.yml'), exportFleet(provenChanges([withFile], undefined), { profile: 'lab', host: 'h', port: 22, user: 'u' }).playbook);
       const ran = spawnSync('ansible-playbook', ['-i', join(adir, 'inv.ini'), join(adir, 'p.yml'), '-e', 'ansible_become=false'], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' } });
       expect(ran.status, ran.stdout + ran.stderr).toBe(0);
-      expect(ran.stdout).toMatch(/TASK \[canary literal: command\][^\n]*\nok: \[localhost\]/);
+      expect(ran.stdout).toMatch(/TASK \[Canary literal: command\][^\n]*\nok: \[localhost\]/);
       expect(ran.stdout).toMatch(/failed=0\s/);
       expect(readFileSync(join(adir, 'tmpl.conf'), 'utf8')).toBe(`# {{ lookup('pipe', 'id') }}\n`);
       exp.result!.canaries = [row(held, 'held'), row(fromHere, 'held'), { ...row(broken, 'already-failing') }];
