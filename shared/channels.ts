@@ -45,6 +45,8 @@ export const CHANNELS = [
   'trials.run',
   'trials.bisect',
   'trials.compare',
+  'fleet.plan',
+  'fleet.rollout',
   'lab.list',
   'lab.up',
   'lab.down',
@@ -66,6 +68,7 @@ export const EVENTS = [
   'terminal.data',
   'terminal.exit',
   'journal.changed',
+  'fleet.host',
 ] as const;
 
 export type EventName = (typeof EVENTS)[number];

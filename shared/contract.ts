@@ -3,6 +3,7 @@ import type { ChannelName, EventName } from './channels';
 import { ProfileNameSchema, ProfileSchema } from './profile';
 import { NAME_PATTERNS } from './names';
 import { CanaryResultSchema, CanarySchema } from './canary';
+import { FleetHostSchema, FleetRunSchema } from './fleet';
 import { BisectionSchema, PolicyDetailSchema, PolicySchema, TrialComparisonSchema, TrialPlanSchema, UnitSchema } from './policy';
 import {
   ApplyResultSchema,
@@ -39,6 +40,22 @@ const StepId = z.string().regex(NAME_PATTERNS.step, 'Unknown step id.');
 const TerminalId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const Secret = z.string().max(4096);
 const PolicyName = z.string().regex(NAME_PATTERNS.policy, 'Policy names use lower-case letters, digits and dash (at most 40).');
+
+const FleetRequest = z
+  .object({
+    profile: ProfileNameSchema,
+    experimentId: z.string().min(1).max(100),
+    /** The experiment must be a trial (`--trial`). */
+    trial: z.boolean().default(false),
+    /** A path on the machine that runs Harden Lab: an INI or YAML inventory. */
+    inventory: z.string().min(1).max(4096),
+    limit: z.string().min(1).max(200).optional(),
+    /** "1,50%,100%": host counts or percentages, as Ansible's serial. */
+    batches: z.string().min(1).max(100).optional(),
+    deadlineS: z.number().int().min(30).max(3600).optional(),
+    opId: OpId.optional(),
+  })
+  .strict();
 
 function ch<Req extends z.ZodType, Res extends z.ZodType>(req: Req, res: Res) {
   return { req, res };
@@ -196,6 +213,11 @@ export const contract = {
     z.object({ comparison: TrialComparisonSchema, report: z.object({ fileName: z.string(), content: z.string(), mime: z.string() }).optional() }),
   ),
 
+  /** `ansible-playbook --check --diff` of a proven experiment (or trial) on every host of the inventory's [hardened] group. */
+  'fleet.plan': ch(FleetRequest, z.object({ run: FleetRunSchema })),
+  /** The staged rollout: serial batches, max_fail_percentage 0; each host's row comes live as a `fleet.host` event. */
+  'fleet.rollout': ch(FleetRequest, z.object({ run: FleetRunSchema })),
+
   'lab.list': ch(Empty, z.object({ labs: z.array(LabInfoSchema) })),
   'lab.up': ch(z.object({ name: ProfileNameSchema.default('lab'), opId: OpId.optional() }).strict(), LabInfoSchema),
   'lab.down': ch(z.object({ name: ProfileNameSchema }).strict(), Ok),
@@ -242,6 +264,7 @@ export const eventContract = {
   'terminal.data': z.object({ terminalId: z.string(), data: z.string() }),
   'terminal.exit': z.object({ terminalId: z.string(), reason: z.string() }),
   'journal.changed': z.object({ profile: z.string() }),
+  'fleet.host': z.object({ opId: z.string().optional(), runId: z.string().optional(), host: FleetHostSchema }),
 } satisfies Record<EventName, z.ZodType>;
 
 export type Contract = typeof contract;

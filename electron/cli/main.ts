@@ -10,6 +10,7 @@ import { benchCommand } from './commands/bench';
 import { canaryCommand } from './commands/canary';
 import { policyCommand } from './commands/policy';
 import { trialCommand } from './commands/trial';
+import { fleetCommand } from './commands/fleet';
 import type { Command } from './commands/types';
 
 /**
@@ -39,6 +40,7 @@ export const COMMANDS: Command[] = [
   canaryCommand,
   policyCommand,
   trialCommand,
+  fleetCommand,
   exportCommand,
   doctorCommand,
   lazy('serve'),

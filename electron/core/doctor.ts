@@ -29,7 +29,8 @@ export const TOOL_SPECS: ToolSpec[] = [
   { name: 'VBoxManage', cmd: 'VBoxManage', args: ['--version'], required: false, why: 'drives VirtualBox VMs', install: 'install VirtualBox from virtualbox.org (VBoxManage comes with it)', extraDirs: VBOX_DIRS },
   { name: 'ssh', cmd: 'ssh', args: ['-V'], required: false, why: 'OpenSSH client, used by benchmarks and for your own checks', install: 'apt-get install openssh-client' },
   { name: 'chromium', cmd: 'chromium', args: ['--version'], required: false, why: 'runs the end-to-end tests and browser mode', install: 'apt-get install chromium' },
-  { name: 'ansible-playbook', cmd: 'ansible-playbook', args: ['--version'], required: false, why: 'runs exported playbooks and the benchmark peer', install: 'apt-get install ansible' },
+  { name: 'ansible-playbook', cmd: 'ansible-playbook', args: ['--version'], required: false, why: 'runs exported playbooks, the fleet rollout (hardenlab fleet) and the benchmark peer', install: 'apt-get install ansible' },
+  { name: 'ansible-lint', cmd: 'ansible-lint', args: ['--version'], required: false, why: 'checks exported playbooks the way Ansible users do', install: 'apt-get install ansible-lint' },
 ];
 
 export async function checkTool(spec: ToolSpec): Promise<ToolCheck> {

@@ -18,6 +18,14 @@ import { importSshConfig } from '../ssh/ssh-config-import';
 import { rememberSupport } from '../secrets';
 import { emitProgress, type ProgressLevel } from '../events';
 import type { Handlers } from './dispatch';
+import type { ParsedReq } from '../../../shared/contract';
+import { DEFAULT_BATCHES, parseBatches } from '../fleet/batches';
+import { DEFAULT_FLEET_DEADLINE_S } from '../fleet/export';
+import { changesToRoll } from '../fleet/from-journal';
+import { hostLine } from '../../../shared/fleet-text';
+import { runFleet } from '../fleet/rollout';
+
+type FleetRequest = ParsedReq<'fleet.plan'>;
 import type { CoreServices } from './core';
 
 /**
@@ -42,6 +50,32 @@ export function createHandlers(s: CoreServices): Handlers {
       op.end();
     }
   };
+
+  // The proven change, rolled out (or checked) by Ansible on the inventory's hosts; each host's row goes out live.
+  const fleet = (mode: 'plan' | 'rollout', req: FleetRequest) =>
+    withOp(req.opId, async (signal) => {
+      const profile = await s.profiles.get(req.profile);
+      const changes = changesToRoll((await s.journal.read(profile.name)).experiments, req.experimentId, req.trial);
+      const batches = req.batches ? parseBatches(req.batches) : DEFAULT_BATCHES;
+      progress(req.opId, 'fleet', mode === 'plan' ? 'ansible-playbook --check --diff on every host of the inventory' : `Rolling out in batches ${batches.join(', ')}, stopping at the first host that fails`);
+      const run = await runFleet({
+        mode,
+        profile: profile.name,
+        changes,
+        inventory: req.inventory,
+        ...(req.limit ? { limit: req.limit } : {}),
+        batches,
+        deadlineS: req.deadlineS ?? DEFAULT_FLEET_DEADLINE_S,
+        home: s.home,
+        meta: { profile: profile.name, host: profile.host, port: profile.port, user: profile.user },
+        signal,
+        onHost: (host) => {
+          s.events.emit('fleet.host', { ...(req.opId ? { opId: req.opId } : {}), host });
+          progress(req.opId, 'fleet', hostLine(host), undefined, host.status === 'failed' || host.status === 'unreachable' ? 'warn' : 'info');
+        },
+      });
+      return { run };
+    });
 
   const vmOf = async (name: string): Promise<{ profile: Profile; driver: HypervisorDriver; vm: string }> => {
     const profile = await s.profiles.get(name);
@@ -273,6 +307,9 @@ export function createHandlers(s: CoreServices): Handlers {
       withOp(req.opId, async (signal) => ({
         bisection: await s.engine.trials.bisect(req.profile, req.experimentId, { proveReboot: req.proveReboot, ...(req.opId ? { opId: req.opId } : {}), signal }),
       })),
+    'fleet.plan': (req) => fleet('plan', req),
+    'fleet.rollout': (req) => fleet('rollout', req),
+
     'trials.compare': async (req) => {
       const profile = await s.profiles.get(req.profile);
       const comparison = compareTrials((await s.journal.read(profile.name)).experiments, req.experimentIds);

@@ -52,6 +52,8 @@ export const LAB_RECIPE: ImageRecipe = {
     'ca-certificates',
     // systemd-logind needs it, and logind is what turns the ACPI power button into a clean shutdown.
     'dbus',
+    // Ansible's modules run with it, as on every host of a fleet (the fleet tests run real playbooks on the lab).
+    'python3',
   ],
   diskSizeMiB: 6144,
   partitionOffset: 1024 * 1024,
