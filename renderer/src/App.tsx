@@ -19,6 +19,7 @@ import { JournalView } from './views/journal/JournalView';
 import { WalkthroughView } from './views/walkthrough/WalkthroughView';
 import { CanariesView } from './views/canaries/CanariesView';
 import { TrialsView } from './views/trials/TrialsView';
+import { RolloutView } from './views/fleet/RolloutView';
 import { TerminalDock } from './terminal/TerminalDock';
 
 // The terminal is not in this map: its dock stays mounted so shells survive view changes.
@@ -32,6 +33,7 @@ const VIEWS: Record<Exclude<ViewId, 'terminal'>, () => React.JSX.Element> = {
   system: SystemView,
   canaries: CanariesView,
   trials: TrialsView,
+  fleet: RolloutView,
 };
 
 export function App() {

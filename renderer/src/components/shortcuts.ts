@@ -18,12 +18,13 @@ export const NAV_ITEMS: Array<{ id: ViewId; label: string; key: string }> = [
   { id: 'system', label: 'System check', key: '8' },
   { id: 'canaries', label: 'Canaries', key: '9' },
   { id: 'trials', label: 'Trials', key: '0' },
+  { id: 'fleet', label: 'Roll out', key: 'R' },
 ];
 
 export const REVERT_SHORTCUT_LABEL = 'Ctrl+Shift+Z';
 
 export const SHORTCUTS: Array<{ keys: string; what: string }> = [
-  { keys: 'Alt+1 … Alt+9, Alt+0', what: 'Go to Dashboard, Walkthrough, Steps, Snapshots, Journal, Terminal, Connections, System check, Canaries, Trials' },
+  { keys: 'Alt+1 … Alt+9, Alt+0, Alt+R', what: 'Go to Dashboard, Walkthrough, Steps, Snapshots, Journal, Terminal, Connections, System check, Canaries, Trials, Roll out' },
   { keys: REVERT_SHORTCUT_LABEL, what: 'Revert the VM to a snapshot (from anywhere, also inside a terminal)' },
   { keys: 'Ctrl+Shift+C', what: 'Copy the terminal selection' },
   { keys: 'Ctrl+Shift+V', what: 'Paste into the terminal' },
@@ -48,8 +49,9 @@ export function isRevertShortcut(e: KeyLike): boolean {
 /** Alt+digit (not AltGr, which reports Ctrl too): the view to switch to, if any. */
 export function navShortcut(e: KeyLike): ViewId | null {
   if (!e.altKey || e.ctrlKey || e.metaKey) return null;
-  const digit = e.code?.startsWith('Digit') ? e.code.slice(5) : e.key;
-  return NAV_ITEMS.find((i) => i.key === digit)?.id ?? null;
+  // The key's place on the keyboard, not the character it types (Alt changes that on some layouts).
+  const key = e.code?.startsWith('Digit') ? e.code.slice(5) : e.code?.startsWith('Key') ? e.code.slice(3) : e.key.toUpperCase();
+  return NAV_ITEMS.find((i) => i.key === key)?.id ?? null;
 }
 
 export function isTerminalChord(e: KeyLike, letter: 'c' | 'v' | 'f'): boolean {

@@ -3,7 +3,7 @@ import { call, errorText, type ErrorView } from '../api/client';
 import { readPref, writePref } from './storage';
 import type { Slice } from './types';
 
-export type ViewId = 'dashboard' | 'walkthrough' | 'steps' | 'snapshots' | 'journal' | 'terminal' | 'connections' | 'system' | 'canaries' | 'trials';
+export type ViewId = 'dashboard' | 'walkthrough' | 'steps' | 'snapshots' | 'journal' | 'terminal' | 'connections' | 'system' | 'canaries' | 'trials' | 'fleet';
 export type Theme = 'dark' | 'light';
 
 export interface AppSlice {

@@ -16,6 +16,7 @@ export function wireEvents(on: EventListener, store: AppStore, terminals: Termin
     on('connection.state', (e) => s().applyConnectionEvent(e)),
     on('terminal.data', (e) => terminals.deliver(e)),
     on('terminal.exit', (e) => s().terminalExited(e.terminalId, e.reason)),
+    on('fleet.host', (e) => s().noteFleetHost(e.opId, e.host)),
     on('journal.changed', (e) => {
       if (s().journals[e.profile]) void s().loadJournal(e.profile);
     }),

@@ -15,6 +15,7 @@ import { createUiSlice } from './ui';
 import { createWalkthroughSlice } from './walkthrough';
 import { createCanariesSlice } from './canaries';
 import { createTrialsSlice } from './trials';
+import { createFleetSlice } from './fleet';
 import type { AppState } from './types';
 
 /**
@@ -32,6 +33,7 @@ export type { TerminalTab } from './terminals';
 export { runKey, emptyRun } from './steps';
 export { emptyCanaries } from './canaries';
 export { emptyTrialRun, type TrialRun, type PolicyListEntry } from './trials';
+export { emptyFleet, type FleetState, type FleetForm } from './fleet';
 export { runningOp } from './activity';
 
 export function createAppStore() {
@@ -51,6 +53,7 @@ export function createAppStore() {
     ...createWalkthroughSlice(...a),
     ...createCanariesSlice(...a),
     ...createTrialsSlice(...a),
+    ...createFleetSlice(...a),
   }));
 }
 

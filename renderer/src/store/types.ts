@@ -15,6 +15,7 @@ import type { UiSlice } from './ui';
 import type { WalkthroughSlice } from './walkthrough';
 import type { CanariesSlice } from './canaries';
 import type { TrialsSlice } from './trials';
+import type { FleetSlice } from './fleet';
 
 export type AppState = AppSlice &
   ProfilesSlice &
@@ -30,7 +31,8 @@ export type AppState = AppSlice &
   UiSlice &
   WalkthroughSlice &
   CanariesSlice &
-  TrialsSlice;
+  TrialsSlice &
+  FleetSlice;
 
 export type Slice<T> = StateCreator<AppState, [], [], T>;
 
