@@ -110,6 +110,8 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, spec
   const phases: ApplyResultShape['phases'] = [];
   let canaries: CanaryComparison[] = [];
   let rebootProof: ApplyResultShape['rebootProof'];
+  // The in-guest switch, when one is armed: what became of it goes in every result from then on.
+  let deadman: ApplyResultShape['deadman'];
   let extra: Partial<ApplyResultShape> = spec.info?.(null) ?? {};
   const result = (outcome: ApplyResultShape['outcome'], snapshot: Snapshot | null, checks: VerifyCheck[], error?: unknown): ApplyResultShape => ({
     experimentId,
@@ -123,6 +125,7 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, spec
     ...(canaries.length ? { canaries } : {}),
     ...(rebootProof ? { rebootProof } : {}),
     ...extra,
+    ...(deadman ? { deadman } : {}),
   });
 
   const changing = parts.filter((p) => !p.draft.nothingToDo);
@@ -199,14 +202,12 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, spec
   extra = spec.info?.(snapshot) ?? {};
   // After the snapshot, so that restoring it also takes the switch away.
   let armed: ArmedSwitch | null = null;
-  let deadman: ApplyResultShape['deadman'];
   if (net.guard) {
     const guard = net.guard;
     armed = await phase('arm', `Arming the in-guest dead-man's switch: ${deadlineS} s to prove the change with a fresh login.`, () => armSwitch(ctx.target, experimentId, guard, { deadlineS, now: env.now() }));
     deadman = { unit: armed.layout.unit, manager: armed.manager, deadlineS, armedAt: armed.armedAt, outcome: 'not-restored' };
     log('arm')(`Armed ${armed.manager === 'systemd' ? `the systemd timer ${armed.layout.unit}.timer` : 'a detached sleeper'} in the guest: unless disarmed within ${deadlineS} s it puts back ${guard.files.map((f) => f.path).join(', ')}${guard.restart.length ? ` and runs ${guard.restart.map((r) => r.join(' ')).join(', ')}` : ''}.`);
   }
-  extra = { ...extra, ...(deadman ? { deadman } : {}) };
   await env.journal.append(profile.name, { type: 'intent', experimentId, at: env.now().toISOString(), profile: profile.name, step: spec.step, plan, snapshot: snapshot ? { id: snapshot.id, name: snapshot.name } : null });
   env.journalChanged(profile.name);
   const disarm = armed
@@ -217,7 +218,6 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, spec
           throw new HardenLabError('TIMEOUT', `The dead-man's switch fired before the change was proved (its deadline is ${deadlineS} s): it is putting the files back.`, { hint: 'Raise HARDENLAB_DEADMAN_SECONDS on a slow guest.' });
         }
         deadman = { ...deadman!, outcome: 'disarmed' };
-        extra = { ...extra, deadman };
         log('verify')('The fresh login proved the change: the dead-man switch is disarmed.');
       }
     : undefined;
@@ -244,7 +244,6 @@ export async function runTransaction(env: TransactionEnv, profile: Profile, spec
           recoverBySwitch(env, profile, sw, { files: changing.flatMap((p) => p.draft.files), progress: (p, m) => log(p)(m) }),
         );
         deadman = { ...deadman!, outcome: 'restored', firedBy: back.firedBy, restoredAt: back.restoredAt };
-        extra = { ...extra, deadman };
         log('revert')(`Restored by the in-guest dead-man's switch (${back.firedBy === 'timer' ? `its own timer, at its ${deadlineS} s deadline` : 'fired by Harden Lab as soon as the change failed'}) at ${back.restoredAt} by the guest's clock.`);
         return await finish(result('reverted', null, [...failedChecks, ...back.checks], cause), 'The change was reverted by the in-guest dead-man switch: the files are back and a fresh login works.', 'warn');
       } catch (revertError) {
