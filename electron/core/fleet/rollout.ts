@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { FleetHost, FleetRun } from '../../../shared/fleet';
 import { writeFileAtomic } from '../atomic-file';
@@ -101,8 +101,15 @@ export async function runFleet(req: FleetRunRequest): Promise<FleetRun> {
   });
   const playbook = join(dir, 'hardenlab.yml');
   await writeFileAtomic(playbook, fleet.playbook, { mode: 0o600 });
-  const hosts = await hostsOf(inventory, playbook, req.limit, req.signal);
-  if (hosts.length === 0) throw new HardenLabError('BAD_INPUT', `No host of ${inventory} is in the group [${FLEET_GROUP}]${req.limit ? ` with --limit ${req.limit}` : ''}.`, { hint: `List the hosts to harden under [${FLEET_GROUP}] in the inventory.` });
+  const hosts = await hostsOf(inventory, playbook, req.limit, req.signal).catch(async (e: unknown) => {
+    // Nothing ran: leave nothing behind either.
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  });
+  if (hosts.length === 0) {
+    await rm(dir, { recursive: true, force: true });
+    throw new HardenLabError('BAD_INPUT', `No host of ${inventory} is in the group [${FLEET_GROUP}]${req.limit ? ` with --limit ${req.limit}` : ''}.`, { hint: `List the hosts to harden under [${FLEET_GROUP}] in the inventory.` });
+  }
 
   const state = newRollout(hosts);
   const events = createWriteStream(join(dir, 'events.jsonl'), { mode: 0o600 });
