@@ -9,6 +9,7 @@
  * lab VM is destroyed at the end whatever happened.
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from '@playwright/test';
 import { expect, expectCleanPage, launchApp, root, screenshot, startServer, test, type PageProblems, type ServeHandle } from './fixtures';
@@ -455,6 +456,34 @@ test('the journal lists the experiments with their outcomes', async () => {
   // Export as a report: a real download of the markdown the core wrote.
   const [download] = await Promise.all([app.waitForEvent('download'), main.getByRole('group', { name: 'Export the whole journal' }).getByRole('button', { name: 'Markdown' }).click()]);
   expect(download.suggestedFilename()).toMatch(/\.md$/);
+  await expectCleanPage(app, problems);
+});
+
+test('roll out: the ssh change planned by Ansible on the lab through an inventory, with its diffs; the rollout asks first', async () => {
+  test.setTimeout(5 * 60_000);
+  const status = JSON.parse(await runCli(['lab', 'status', '--name', LAB, '--json'], server.home)) as { keyPath: string; port: number; user: string };
+  const ssh = ['-i', status.keyPath, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${join(server.home, 'labs', LAB, 'known_hosts')}`, '-o', 'GlobalKnownHostsFile=none', '-o', `HostKeyAlias=hardenlab-${LAB}`];
+  const inventory = join(server.home, 'fleet-inventory.ini');
+  writeFileSync(inventory, `[hardened]\n${LAB} ansible_host=127.0.0.1 ansible_port=${status.port} ansible_user=${status.user} ansible_python_interpreter=/usr/bin/python3 ansible_ssh_common_args='${ssh.join(' ')}'\n`, { mode: 0o600 });
+  await app.keyboard.press('Alt+R');
+  await expect(app.getByRole('heading', { level: 1, name: 'Roll out' })).toBeVisible();
+  const form = app.getByRole('form', { name: 'What to roll out, and where' });
+  const picker = form.getByLabel('Proven change');
+  const sshOption = await picker.locator('option').filter({ hasText: /^ssh · / }).first().getAttribute('value');
+  await picker.selectOption(sshOption!);
+  await form.getByLabel('Inventory file (INI or YAML, on this machine)').fill(inventory);
+  await expect(form.getByRole('button', { name: 'Roll out…' })).toBeDisabled();
+  await form.getByRole('button', { name: 'Plan (check and diff every host)' }).click();
+  const plan = app.getByRole('region', { name: 'Plan' });
+  await expect(plan.getByRole('heading', { name: 'Plan: done' })).toBeVisible({ timeout: 4 * 60_000 });
+  const row = plan.getByRole('table', { name: 'Hosts in the plan' }).getByRole('row', { name: new RegExp(LAB) });
+  await expect(row).toContainText(/would change|no change/);
+  await screenshot(app, 'rollout-plan');
+  await form.getByRole('button', { name: 'Roll out…' }).click();
+  const dialog = app.getByRole('alertdialog', { name: 'Roll out to real hosts?' });
+  await expect(dialog).toContainText(`goes to ${LAB}`);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
   await expectCleanPage(app, problems);
 });
 

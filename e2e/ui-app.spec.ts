@@ -138,17 +138,18 @@ const VIEWS: Array<[string, string]> = [
   ['Alt+8', 'System check'],
   ['Alt+9', 'Canaries'],
   ['Alt+0', 'Trials'],
+  ['Alt+R', 'Roll out'],
 ];
 
 test.describe('keyboard and themes', () => {
-  test('Alt+1…9 and Alt+0 reach every view, and views that need a VM say how to get one', async ({ app, problems }) => {
+  test('Alt+1…9, Alt+0 and Alt+R reach every view, and views that need a VM say how to get one', async ({ app, problems }) => {
     await expect(app.getByRole('heading', { level: 1, name: 'Welcome to Harden Lab' })).toBeVisible();
     for (const [keys, heading] of VIEWS) {
       await app.keyboard.press(keys);
       await expect(app.getByRole('heading', { level: 1, name: heading })).toBeVisible();
       await expect(app.getByRole('navigation', { name: 'Main' }).locator('[aria-current="page"]')).toHaveCount(1);
     }
-    for (const keys of ['Alt+2', 'Alt+3', 'Alt+4', 'Alt+5', 'Alt+9', 'Alt+0']) {
+    for (const keys of ['Alt+2', 'Alt+3', 'Alt+4', 'Alt+5', 'Alt+9', 'Alt+0', 'Alt+R']) {
       await app.keyboard.press(keys);
       await expect(app.getByRole('button', { name: 'Set up a VM' })).toBeVisible();
     }

@@ -31,7 +31,7 @@ export function RolloutView() {
   useEffect(() => {
     if (profile && !f.form.experimentId && proven[0]) setForm(profile, { experimentId: proven[0].id });
   }, [profile, f.form.experimentId, proven, setForm]);
-  if (!profile) return <NoVm title="Roll out" />;
+  if (!profile) return <NoVm title="Roll out" text="There is no VM to work on yet: a rollout takes a change proven on a lab VM to real hosts." />;
 
   const ready = Boolean(f.form.experimentId && f.form.inventory.trim());
   const live = Object.values(f.live);
