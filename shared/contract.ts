@@ -168,7 +168,14 @@ export const contract = {
   'journal.export': ch(
     z.object({ profile: ProfileNameSchema, experimentId: z.string().max(100).optional(), format: z.enum(['markdown', 'html', 'ansible', 'shell']) }).strict(),
     /** `inventory`: with the Ansible playbook, an example inventory for the lab host, to copy beside it. */
-    z.object({ fileName: z.string(), content: z.string(), mime: z.string(), inventory: z.string().optional() }),
+    z.object({
+      fileName: z.string(),
+      content: z.string(),
+      mime: z.string(),
+      inventory: z.string().optional(),
+      /** Fleet exports: what did not travel and why (a canary of a lab port forward, a change planned before plans carried proofs...). */
+      notes: z.array(z.string()).optional(),
+    }),
   ),
 
   'audit.run': ch(z.object({ profile: ProfileNameSchema, opId: OpId.optional() }).strict(), AuditReportSchema),

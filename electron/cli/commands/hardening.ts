@@ -134,6 +134,8 @@ export const exportCommand: Command = {
     const format = requireString(positionals[0], 'A FORMAT');
     if (!['markdown', 'html', 'ansible', 'shell'].includes(format)) throw new UsageError('FORMAT must be markdown, html, ansible or shell.');
     const r = await ctx.invoke('journal.export', { profile: requireString(values.profile, '--profile'), format: format as 'markdown', ...(values.experiment ? { experimentId: values.experiment } : {}) });
+    // What did not travel, on stderr: stdout may be the playbook itself.
+    for (const n of r.notes ?? []) ctx.io.err(`Note: ${n}\n`);
     if (values.output) {
       const { writeFile, chmod } = await import('node:fs/promises');
       const { dirname, join } = await import('node:path');

@@ -263,7 +263,7 @@ export function createHandlers(s: CoreServices): Handlers {
       const profile = await s.profiles.get(req.profile);
       const { experiments } = await s.journal.read(profile.name);
       const r = exportExperiment(experiments, req.experimentId, req.format, profile);
-      return { fileName: r.fileName, content: r.content, mime: r.mime, ...(r.inventory ? { inventory: r.inventory } : {}) };
+      return { fileName: r.fileName, content: r.content, mime: r.mime, ...(r.inventory ? { inventory: r.inventory } : {}), ...(r.notes?.length ? { notes: r.notes } : {}) };
     },
 
     'audit.run': async (req) => withOp(req.opId, async (signal) => s.engine.audit(req.profile, { ...(req.opId ? { opId: req.opId } : {}), signal })),

@@ -148,13 +148,13 @@ export function exportExperiment(
   id: string | undefined,
   format: ExportFormat,
   profileInfo: Pick<Profile, 'name' | 'host' | 'port' | 'user'>,
-): { fileName: string; content: string; mime: string; inventory?: string } {
+): { fileName: string; content: string; mime: string; inventory?: string; notes?: string[] } {
   const profile = profileInfo.name;
   if (format === 'ansible' || format === 'shell') {
     const fleet = exportFleet(provenChanges(all, id), { profile, host: profileInfo.host, port: profileInfo.port, user: profileInfo.user });
     return format === 'ansible'
-      ? { fileName: 'hardenlab.yml', content: fleet.playbook, mime: 'application/yaml', inventory: fleet.inventory }
-      : { fileName: 'hardenlab.sh', content: fleet.shell, mime: 'text/x-shellscript' };
+      ? { fileName: 'hardenlab.yml', content: fleet.playbook, mime: 'application/yaml', inventory: fleet.inventory, notes: fleet.notes }
+      : { fileName: 'hardenlab.sh', content: fleet.shell, mime: 'text/x-shellscript', notes: fleet.notes };
   }
   const chosen = pick(all, id);
   const base = id ? `hardenlab-${profile}-${id}` : `hardenlab-${profile}-journal`;

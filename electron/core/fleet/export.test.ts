@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import type { ExperimentShape, Proof } from '../../../shared/domain';
 import { unifiedDiff } from '../../../shared/diff';
 import { exportFleet, provenChanges } from './export';
+import { changesToRoll } from './from-journal';
 import { CanarySchema } from '../../../shared/canary';
 
 function experiment(id: string, step: string, files: Array<{ path: string; before: string | null; after: string | null; mode?: string }>, commands: string[][], outcome: 'verified' | 'reverted' = 'verified', proofs: Proof[] = []): ExperimentShape {
@@ -44,6 +45,13 @@ describe('fleet export', () => {
     expect(provenChanges(exps, undefined).map((c) => c.step)).toEqual(['ssh']);
     expect(() => provenChanges(exps, 'bb')).toThrow(/not verified/);
     expect(() => provenChanges(exps, 'zz')).toThrow(/no experiment/);
+    // Planned before plans carried proofs (an older journal): exported, and the notes say it cannot be proved on the hosts.
+    const old = experiment('a', 'ssh', [{ path: '/etc/x', before: null, after: 'x\n' }], []);
+    delete old.plan!.proofs;
+    const out = exportFleet(provenChanges([old], undefined), { profile: 'lab', host: 'h', port: 22, user: 'u' });
+    expect(out.notes).toEqual([expect.stringMatching(/^ssh \(experiment a\) was planned before plans carried their proofs/)]);
+    expect(() => changesToRoll([old], 'a', false)).toThrow(/planned before plans carried their proofs/);
+    expect(() => changesToRoll([old], 'a', true)).toThrow(/not a trial/);
   });
 
   it('writes a playbook that YAML parses back to the exact file contents', () => {

@@ -31,13 +31,17 @@ function ExportButtons({ profile, experimentId, label }: { profile: string; expe
   const exportJournal = useApp((s) => s.exportJournal);
   const [busy, setBusy] = useState<ExportFormat | null>(null);
   const [error, setError] = useState<ErrorView | null>(null);
+  const [notes, setNotes] = useState<string[]>([]);
   const run = async (format: ExportFormat) => {
     setBusy(format);
     setError(null);
+    setNotes([]);
     const res = await exportJournal(profile, format, experimentId);
     setBusy(null);
-    if (res.ok) saveTextFile(res.value.fileName, res.value.content, res.value.mime);
-    else setError(res.error);
+    if (res.ok) {
+      saveTextFile(res.value.fileName, res.value.content, res.value.mime);
+      setNotes(res.value.notes ?? []);
+    } else setError(res.error);
   };
   return (
     <div className="export-block">
@@ -50,6 +54,13 @@ function ExportButtons({ profile, experimentId, label }: { profile: string; expe
         ))}
       </div>
       {error && <ErrorBox error={error} compact />}
+      {notes.length > 0 && (
+        <ul className="hint small" aria-label="What the export says">
+          {notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }
