@@ -6,7 +6,7 @@ import type { FleetHost, FleetRun } from '../../../shared/fleet';
 import { dispatch } from '../api/dispatch';
 import { CanaryStore } from '../canaries/store';
 import { labDestroy, labUp, type LabProfileInfo } from '../lab/index';
-import { labExecOk, labTestContext } from '../lab/testing';
+import { labExec, labExecOk, labTestContext } from '../lab/testing';
 import { labSshOptions } from '../hypervisor/qemu/instance/ready';
 import { run } from '../proc';
 import { useCleanLab } from '../testing/lab-core';
@@ -138,6 +138,19 @@ describe('fleet export round trip on the real lab VM', () => {
     s.connections.forget('lab');
     // The login works again, with the proved file back and no switch left behind.
     expect(await labExecOk(`sudo cat ${DROP_IN}`)).toBe(proved);
+    expect((await labExecOk('sudo ls /var/lib/hardenlab/deadman/ 2>/dev/null | wc -l')).trim()).toBe('0');
+
+    // The shell export of the same changes, run as root on the host: nothing to change, every proof holds, and
+    // sshd's switch waits for a disarm from a new session (here: a new SSH login), which the script names.
+    const shell = exportFleet(changes, { profile: profile.name, host: profile.host, port: profile.port, user: profile.user, deadlineS: DEADLINE_S }).shell;
+    const ran = await labExec('sudo sh -s', { input: shell });
+    expect(ran.code, ran.stdout + ran.stderr).toBe(0);
+    expect(ran.stderr).not.toMatch(/does NOT hold/);
+    expect(ran.stdout).toMatch(/Harden Lab: ssh holds here/);
+    const disarmLine = ran.stdout.split('\n').find((l) => l.startsWith('  sh -c '))!;
+    expect(disarmLine).toBeDefined();
+    const disarm = await labExec(`sudo ${disarmLine.trim()}`);
+    expect(disarm.code, disarm.stderr).toBe(0);
     expect((await labExecOk('sudo ls /var/lib/hardenlab/deadman/ 2>/dev/null | wc -l')).trim()).toBe('0');
   });
 });
