@@ -23,12 +23,14 @@ describe('a rollout read from the jsonl callback', () => {
     const state = newRollout(['lab', 'lab2']);
     const ev = (o: object) => applyEvent(state, JSON.stringify(o));
     ev({ _event: 'v2_playbook_on_play_start' });
-    ev({ _event: 'v2_runner_on_ok', task: { name: '[ssh] /etc/ssh/sshd_config.d/00-hardenlab.conf' }, hosts: { lab: { changed: true } } });
+    // As --check reports a copy: no dest, a temporary file as the "after" side.
+    ev({ _event: 'v2_runner_on_ok', task: { name: '[ssh] /etc/ssh/sshd_config.d/00-hardenlab.conf' }, hosts: { lab: { changed: true, diff: [{ before: '', after: 'PasswordAuthentication no\n', after_header: '/root/.ansible/tmp/ansible-local-1/tmpx' }] } } });
     ev({ _event: 'v2_runner_on_failed', task: { name: '[ssh] prove sshd -T: passwordauthentication no' }, hosts: { lab: { failed: true, msg: 'sshd -T: passwordauthentication no does not hold' } } });
     ev({ _event: 'v2_runner_on_ok', task: { name: '[ssh] what the switch did' }, hosts: { lab: { changed: false, stdout: 'engine 2026-12-04T22:00:00Z 0\n' } } });
     ev({ _event: 'v2_runner_on_failed', task: { name: "[ssh] restored by the dead-man's switch" }, hosts: { lab: { failed: true, msg: 'restored' } } });
     ev({ _event: 'v2_playbook_on_stats', stats: { lab: { changed: 2, failures: 1, unreachable: 0, rescued: 1 } } });
     expect(applyEvent(state, 'not json')).toEqual([]);
+    expect(state.hosts.get('lab')!.diffs).toEqual([{ task: '[ssh] /etc/ssh/sshd_config.d/00-hardenlab.conf', path: '/etc/ssh/sshd_config.d/00-hardenlab.conf', diff: expect.stringContaining('+++ b/etc/ssh/sshd_config.d/00-hardenlab.conf') }]);
     const end = finishRollout(state);
     expect(end).toMatchObject({ outcome: 'stopped', stoppedAfterBatch: 1 });
     expect(end.hosts).toEqual([

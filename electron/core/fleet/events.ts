@@ -28,6 +28,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 const PROVE = /^\[[^\]]+\] prove (.*)$/;
 const SWITCH_REPORT = /^\[[^\]]+\] what the switch did$/;
 const RESTORED = /^\[[^\]]+\] restored by the dead-man's switch$/;
+const TASK_PATH = /^\[[^\]]+\] (\/\S+)$/;
 
 function diffsOf(task: string, r: Result): FleetHost['diffs'] {
   const raw = Array.isArray(r.diff) ? r.diff : r.diff ? [r.diff] : [];
@@ -35,7 +36,8 @@ function diffsOf(task: string, r: Result): FleetHost['diffs'] {
     const before = str(d.before);
     const after = str(d.after);
     if (before === undefined || after === undefined || before === after) return [];
-    const path = str(r.dest) ?? str(r.path) ?? str(d.after_header) ?? task;
+    // In check mode Ansible names a temporary file as the "after" side: our task names carry the real path.
+    const path = str(r.dest) ?? str(r.path) ?? TASK_PATH.exec(task)?.[1] ?? str(d.after_header) ?? task;
     return [{ task, path, diff: unifiedDiff(path, before === '' ? null : before, after) }];
   });
 }

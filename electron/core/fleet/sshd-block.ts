@@ -43,7 +43,7 @@ export function sshdPartOf(c: { files: SshdPart['files']; proofs: readonly Proof
 }
 
 /** The switch restarts sshd with either service manager: a fleet host need not be the lab's kind. */
-function restartArgv(name: string): string[] {
+function restartOnEitherManager(name: string): string[] {
   return ['sh', '-c', 'if [ -d /run/systemd/system ]; then exec systemctl reload-or-restart "$1"; fi; exec rc-service "$1" restart', 'sh', name];
 }
 
@@ -67,7 +67,7 @@ export function sshdBlock(label: string, part: SshdPart, o: { switchId: string; 
         },
   );
   const changed = part.files.map((_, i) => `${reg(i)} is changed`).join(' or ');
-  const restart = (part.services.length ? part.services : ['ssh']).map(restartArgv);
+  const restart = (part.services.length ? part.services : ['ssh']).map(restartOnEitherManager);
   const retries = Math.ceil((o.deadlineS + 90) / 5);
   return {
     name: `[${label}] sshd behind the dead-man's switch (${o.deadlineS} s)`,
@@ -117,7 +117,7 @@ export function sshdBlock(label: string, part: SshdPart, o: { switchId: string; 
  */
 export function sshdShell(label: string, part: SshdPart, o: { switchId: string; deadlineS: number; notes: string[] }): string[] {
   const l = switchLayoutFor(o.switchId);
-  const restart = (part.services.length ? part.services : ['ssh']).map(restartArgv);
+  const restart = (part.services.length ? part.services : ['ssh']).map(restartOnEitherManager);
   const flag = `changed_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_sshd`;
   const out = [
     `# ---- ${label}: sshd, behind the dead-man's switch (${o.deadlineS} s) ----`,

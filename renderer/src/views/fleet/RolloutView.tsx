@@ -141,7 +141,7 @@ function RunReport({ run }: { run: FleetRun }) {
           h.diffs.length ? (
             <details key={h.name} open={run.hosts.length <= 3}>
               <summary>
-                {h.name}: {h.diffs.length} files
+                {h.name}: {h.diffs.length === 1 ? '1 file' : `${h.diffs.length} files`}
               </summary>
               {h.diffs.map((d) => (
                 <pre key={d.task} className="diff-text" aria-label={`${h.name}: ${d.path}`}>
