@@ -38,4 +38,13 @@ describe('a rollout read from the jsonl callback', () => {
       expect.objectContaining({ name: 'lab2', batch: null, status: 'not-run' }),
     ]);
   });
+
+  it('a run cut short (cancelled, killed): the host it reached failed, the others did not run', () => {
+    const state = newRollout(['lab', 'lab2']);
+    applyEvent(state, JSON.stringify({ _event: 'v2_playbook_on_play_start' }));
+    applyEvent(state, JSON.stringify({ _event: 'v2_runner_on_ok', task: { name: "[ssh] arm the dead-man's switch" }, hosts: { lab: { changed: false } } }));
+    const end = finishRollout(state);
+    expect(end).toMatchObject({ outcome: 'stopped', stoppedAfterBatch: 1 });
+    expect(end.hosts.map((h) => [h.name, h.status, h.failure?.message])).toEqual([['lab', 'failed', 'Ansible ended before this host finished.'], ['lab2', 'not-run', undefined]]);
+  });
 });

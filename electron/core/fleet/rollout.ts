@@ -128,10 +128,17 @@ export async function runFleet(req: FleetRunRequest): Promise<FleetRun> {
   const r = await ansible('ansible-playbook', args, req.signal, { onStdout, env: { ANSIBLE_STDOUT_CALLBACK: 'ansible.posix.jsonl' } });
   if (pending.trim()) onStdout('\n');
   await new Promise<void>((done) => events.end(done));
-  if (state.stats === null && r.code !== 0) {
+  const reachedAHost = [...state.hosts.values()].some((h) => h.batch !== null);
+  if (state.stats === null && !reachedAHost) {
+    if (req.signal?.aborted) throw new HardenLabError('CANCELLED', 'The fleet run was cancelled before any host started.');
     throw new HardenLabError('INTERNAL', `ansible-playbook ended (exit ${r.code ?? r.signal}) before any host ran: ${r.stderr.trim().slice(-800)}`, { hint: `The playbook and Ansible's events are in ${dir}.` });
   }
   const end = finishRollout(state);
+  // Stopped half way (cancelled, killed): the hosts it reached are in the report, and sshd's switch on each puts back what was not proved.
+  const cut =
+    state.stats === null
+      ? [`Ansible stopped before the end (${req.signal?.aborted ? 'cancelled' : `exit ${r.code ?? r.signal}`}): a host marked failed did not finish; where its sshd change had armed the dead-man's switch, the switch puts sshd's files back at its deadline.`]
+      : [];
   const report: FleetRun = {
     id,
     mode: req.mode,
@@ -147,7 +154,7 @@ export async function runFleet(req: FleetRunRequest): Promise<FleetRun> {
     exitCode: r.code,
     ...end,
     dir,
-    notes: fleet.notes,
+    notes: [...cut, ...fleet.notes],
   };
   await writeFileAtomic(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
   return report;
