@@ -58,6 +58,7 @@ export function createHandlers(s: CoreServices): Handlers {
       const changes = changesToRoll((await s.journal.read(profile.name)).experiments, req.experimentId, req.trial);
       const batches = req.batches ? parseBatches(req.batches) : DEFAULT_BATCHES;
       progress(req.opId, 'fleet', mode === 'plan' ? 'ansible-playbook --check --diff on every host of the inventory' : `Rolling out in batches ${batches.join(', ')}, stopping at the first host that fails`);
+      const spoken = new Map<string, string>();
       const run = await runFleet({
         mode,
         profile: profile.name,
@@ -71,7 +72,11 @@ export function createHandlers(s: CoreServices): Handlers {
         signal,
         onHost: (host) => {
           s.events.emit('fleet.host', { ...(req.opId ? { opId: req.opId } : {}), host });
-          progress(req.opId, 'fleet', hostLine(host), undefined, host.status === 'failed' || host.status === 'unreachable' ? 'warn' : 'info');
+          // The log gets a line when a host's state says something new, not for every task Ansible reports.
+          const said = `${host.status}|${host.failure?.task ?? ''}|${host.proofs.failed.length}`;
+          if (spoken.get(host.name) === said) return;
+          spoken.set(host.name, said);
+          progress(req.opId, 'fleet', hostLine(host), undefined, host.status === 'failed' || host.status === 'unreachable' || host.failure ? 'warn' : 'info');
         },
       });
       return { run };
