@@ -73,15 +73,7 @@ export function parseSelinux(getenforce: string | null, enforceFile: string | nu
 }
 
 /** /proc/cmdline split into parameters (double quotes group a value with spaces). */
-export function parseCmdline(text: string): Array<{ key: string; value: string | null }> {
-  const out: Array<{ key: string; value: string | null }> = [];
-  for (const m of text.trim().matchAll(/(?:[^\s"]+|"[^"]*")+/g)) {
-    const word = m[0].replace(/"/g, '');
-    const eq = word.indexOf('=');
-    out.push(eq < 0 ? { key: word, value: null } : { key: word.slice(0, eq), value: word.slice(eq + 1) });
-  }
-  return out;
-}
+export { parseCmdline } from '../../distro/boot/cmdline';
 
 /**
  * Parameters that switch a protection off. Each entry: the parameter, which
